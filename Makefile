@@ -1,0 +1,143 @@
+# s2sguard: plain Makefile, pkg-config for every dependency.
+# Targets: all check unit integration lint fuzz bench install uninstall deps demo clean
+
+VERSION		= 0.1.0
+PREFIX		?= /usr/local
+BINDIR		?= $(PREFIX)/bin
+MANDIR		?= $(PREFIX)/share/man
+DATADIR		?= $(PREFIX)/share/s2sguard
+sysconfdir	?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+localstatedir	?= $(if $(filter /usr,$(PREFIX)),/var,$(PREFIX)/var)
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+DESTDIR		?=
+
+CC		?= cc
+FUZZCC		?= clang
+PKGS		= openssl libcurl jansson expat libunbound inih
+PKG_CFLAGS	:= $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null)
+
+WARN		= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
+		  -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter
+HARDEN		= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
+CPPFLAGS	+= -D_GNU_SOURCE -DS2S_VERSION='"$(VERSION)"' \
+		   -DS2S_SYSCONFDIR='"$(sysconfdir)"' \
+		   -DS2S_LOCALSTATEDIR='"$(localstatedir)"' \
+		   -DS2S_DATADIR='"$(DATADIR)"' \
+		   -Ilib -Iacme -Ihooks -Ibuild/gen
+CFLAGS		?= -O2 -g
+ALL_CFLAGS	= -std=c11 $(WARN) $(HARDEN) $(CFLAGS) $(PKG_CFLAGS)
+LDFLAGS		+= -pie -Wl,-z,relro,-z,now
+SAN_CFLAGS	= -std=c11 $(WARN) -O1 -g -fno-omit-frame-pointer \
+		  -fsanitize=address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
+
+# Mains: hooks/NAME.c -> build/s2sguard-NAME; acme/reissue.c -> s2sguard-reissue
+MAIN_SRC	= $(wildcard hooks/inspect.c hooks/probe.c hooks/hook.c hooks/check.c acme/reissue.c)
+BINS		= $(patsubst %,build/s2sguard-%,$(basename $(notdir $(MAIN_SRC))))
+LIB_SRC		= $(wildcard lib/*.c)
+ACME_SRC	= $(filter-out $(MAIN_SRC),$(wildcard acme/*.c))
+HOOKS_SRC	= $(filter-out $(MAIN_SRC),$(wildcard hooks/*.c))
+MANPAGES	= $(wildcard doc/*.1 doc/*.5)
+HELP_HDRS	= $(patsubst doc/%.1,build/gen/help-%.h,$(wildcard doc/s2sguard-*.1))
+UNIT_SRC	= $(wildcard tests/unit/test_*.c)
+UNIT_HELPERS	= $(filter-out $(UNIT_SRC),$(wildcard tests/unit/*.c))
+UNITS		= $(patsubst tests/unit/%.c,build/asan/tests/%,$(UNIT_SRC))
+FUZZ_SRC	= $(wildcard tests/fuzz/fuzz_*.c)
+FUZZERS		= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
+
+objs		= $(patsubst %.c,build/obj/%.o,$(1))
+asan_objs	= $(patsubst %.c,build/asan/%.o,$(1))
+LIBS		= build/libhooks.a build/libacme.a build/libs2sguard.a
+ASAN_LIBS	= build/asan/libhooks.a build/asan/libacme.a build/asan/libs2sguard.a
+
+.PHONY: all check unit integration lint fuzz bench install uninstall deps demo clean
+.SUFFIXES:
+
+all: $(BINS)
+
+build/gen/help-%.h: doc/%.1 scripts/man2help.sh
+	@mkdir -p $(@D)
+	sh scripts/man2help.sh $< > $@.tmp && mv $@.tmp $@
+
+build/obj/%.o: %.c $(HELP_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+build/asan/%.o: %.c $(HELP_HDRS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+
+build/libs2sguard.a: $(call objs,$(LIB_SRC))
+build/libacme.a: $(call objs,$(ACME_SRC))
+build/libhooks.a: $(call objs,$(HOOKS_SRC))
+build/asan/libs2sguard.a: $(call asan_objs,$(LIB_SRC))
+build/asan/libacme.a: $(call asan_objs,$(ACME_SRC))
+build/asan/libhooks.a: $(call asan_objs,$(HOOKS_SRC))
+build/%.a:
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^ $(if $^,,$(error no objects for $@))
+
+build/s2sguard-%: build/obj/hooks/%.o $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+build/s2sguard-reissue: build/obj/acme/reissue.o $(LIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+
+build/asan/tests/%: tests/unit/%.c $(call asan_objs,$(UNIT_HELPERS)) $(ASAN_LIBS)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(call asan_objs,$(UNIT_HELPERS)) $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
+
+unit: $(UNITS)
+	sh tests/run --unit-only
+
+integration: all
+	sh tests/run --integration-only
+
+# The README's test command: build, unit tests under ASan/UBSan, integration tests.
+check: all $(UNITS) lint
+	sh tests/run
+
+lint:
+	@sh scripts/lint.sh
+
+build/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(ACME_SRC)
+	@mkdir -p $(@D)
+	$(FUZZCC) $(CPPFLAGS) -std=c11 -g -O1 -fsanitize=fuzzer,address,undefined $(PKG_CFLAGS) \
+		-o $@ $< $(LIB_SRC) $(ACME_SRC) $(PKG_LIBS)
+
+FUZZ_SECONDS	?= 60
+fuzz: $(FUZZERS)
+	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+bench: all
+	@for b in tests/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
+
+deps:
+	@sh scripts/deps.sh $(DEPS_FLAGS)
+
+demo: deps all
+	sh scripts/demo.sh
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
+		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(sysconfdir)/s2sguard
+	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
+	for m in $(wildcard doc/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
+	for m in $(wildcard doc/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
+	for t in $(wildcard templates/*); do install -m 644 $$t $(DESTDIR)$(DATADIR)/templates/; done
+	if [ -f templates/s2sguard.conf ] && [ ! -e $(DESTDIR)$(sysconfdir)/s2sguard/s2sguard.conf ]; then \
+		install -m 640 templates/s2sguard.conf $(DESTDIR)$(sysconfdir)/s2sguard/s2sguard.conf; fi
+	if [ -d packaging/systemd ]; then install -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
+		install -m 644 packaging/systemd/*.service packaging/systemd/*.timer $(DESTDIR)$(SYSTEMDUNITDIR)/; fi
+
+uninstall:
+	rm -f $(patsubst build/%,$(DESTDIR)$(BINDIR)/%,$(BINS))
+	rm -f $(patsubst doc/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard doc/*.1))
+	rm -f $(patsubst doc/%,$(DESTDIR)$(MANDIR)/man5/%,$(wildcard doc/*.5))
+	rm -rf $(DESTDIR)$(DATADIR)
+	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/s2sguard-check.service $(DESTDIR)$(SYSTEMDUNITDIR)/s2sguard-check.timer
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

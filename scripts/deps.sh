@@ -1,0 +1,48 @@
+#!/bin/sh
+# Install every Debian package that building, testing and the demo need.
+# Idempotent: prints nothing and changes nothing when all are present.
+# Services the packages ship are kept from starting (tests start their own
+# instances on loopback ports).
+set -eu
+
+BUILD="build-essential pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
+libexpat1-dev libunbound-dev libinih-dev libcmocka-dev clang libclang-rt-14-dev
+openssl ca-certificates curl"
+PEERS="prosody lua-sec ejabberd erlang-p1-tls pebble certbot
+dehydrated lego unbound ldnsutils nsd python3 python3-aiosmtpd faketime hyperfine
+iproute2 procps psmisc time"
+PACKAGING="debhelper devscripts lintian rpm man-db groff-base systemd"
+
+want="$BUILD $PEERS ${S2SGUARD_DEPS_EXTRA:-}"
+[ "${1:-}" = "--packaging" ] && want="$want $PACKAGING"
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "deps: missing packages:$missing (run 'make deps' as root)" >&2
+	exit 1
+fi
+
+echo "deps: installing$missing" >&2
+# Keep packaged daemons (prosody, ejabberd, unbound, nsd) from starting:
+# they would take ports 53/5222/5269 that nothing here wants them on.
+rcd=/usr/sbin/policy-rc.d
+made_rcd=0
+if [ ! -e "$rcd" ]; then
+	printf '#!/bin/sh\nexit 101\n' > "$rcd" && chmod 755 "$rcd" && made_rcd=1
+fi
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q >/dev/null || true
+apt-get install -y -q --no-install-recommends $missing >/dev/null
+rc=$?
+[ "$made_rcd" -eq 1 ] && rm -f "$rcd"
+# Stop any instance that started anyway (no systemd: init scripts).
+for svc in prosody ejabberd unbound nsd; do
+	service "$svc" stop >/dev/null 2>&1 || true
+done
+exit $rc
