@@ -1,0 +1,70 @@
+# tests/lib.sh: sourced by every tests/integration/NN-*.sh script.
+#
+# Gives each test: `set -eu`, a private directory $T (removed on exit),
+# cleanup hooks run from an exit trap (`at_exit CMD`), free loopback ports,
+# and helpers to skip (exit 77) or fail (exit 1) with a message. On failure
+# every *.log under $T is printed so CI shows what the servers said.
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BUILD=$TOP/build
+PATH=$BUILD:$PATH
+export TOP BUILD PATH
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/s2st.XXXXXX")
+chmod 755 "$T"
+_cleanups=""
+_test_name=$(basename "$0" .sh)
+
+at_exit() { _cleanups="$1
+$_cleanups"; }
+
+_run_cleanups() {
+	rc=$?
+	set +e
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+		for f in $(find "$T" -name '*.log' -size -2M 2>/dev/null); do
+			echo "----- $f (last 40 lines)"; tail -n 40 "$f"
+		done
+	fi
+	printf '%s\n' "$_cleanups" | while IFS= read -r c; do
+		[ -n "$c" ] && eval "$c" >/dev/null 2>&1
+	done
+	[ "${S2S_KEEP_TMP:-}" = 1 ] || rm -rf "$T"
+	exit "$rc"
+}
+trap _run_cleanups EXIT
+trap 'exit 130' INT TERM
+
+say() { printf '%s: %s\n' "$_test_name" "$*"; }
+fail() { printf '%s: FAIL: %s\n' "$_test_name" "$*" >&2; exit 1; }
+skip() { printf '%s: SKIP: %s\n' "$_test_name" "$*"; exit 77; }
+need_cmd() { for c in "$@"; do command -v "$c" >/dev/null 2>&1 || skip "$c not installed (make deps)"; done; }
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on now.
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_port PORT [SECONDS]: until something accepts on 127.0.0.1:PORT.
+wait_port() {
+	_p=$1; _n=$(( ${2:-20} * 10 ))
+	while [ "$_n" -gt 0 ]; do
+		if python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$_p)))" 2>/dev/null; then
+			return 0
+		fi
+		sleep 0.1; _n=$((_n - 1))
+	done
+	return 1
+}
+
+# expect_exit CODE CMD...: run CMD, fail unless it exits with CODE.
+expect_exit() {
+	_want=$1; shift
+	set +e; "$@"; _got=$?; set -e
+	[ "$_got" -eq "$_want" ] || fail "expected exit $_want, got $_got: $*"
+}
+
+# assert_grep PATTERN FILE
+assert_grep() { grep -qE -- "$1" "$2" || fail "'$1' not found in $2"; }
+assert_no_grep() { ! grep -qE -- "$1" "$2" || fail "'$1' unexpectedly found in $2"; }
