@@ -53,6 +53,7 @@ ASAN_LIBS	= $(patsubst build/%,build/asan/%,$(LIBS))
 
 .PHONY: all check unit integration lint fuzz bench install uninstall deps demo clean
 .SUFFIXES:
+.SECONDARY:
 
 all: $(BINS)
 
@@ -62,11 +63,13 @@ build/gen/help-%.h: doc/%.1 scripts/man2help.sh
 
 build/obj/%.o: %.c | $(HELP_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
 build/asan/%.o: %.c | $(HELP_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+	@echo "  CC-SAN  $<"
+	@$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
 build/libs2sguard.a: $(call objs,$(LIB_SRC))
 build/libacme.a: $(call objs,$(ACME_SRC))
@@ -76,16 +79,19 @@ build/asan/libacme.a: $(call asan_objs,$(ACME_SRC))
 build/asan/libhooks.a: $(call asan_objs,$(HOOKS_SRC))
 build/%.a:
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 build/s2sguard-%: build/obj/hooks/%.o $(LIBS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
 build/s2sguard-reissue: build/obj/acme/reissue.o $(LIBS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
 
 build/asan/tests/%: tests/unit/%.c $(call asan_objs,$(UNIT_HELPERS)) $(ASAN_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(call asan_objs,$(UNIT_HELPERS)) $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	@echo "  LD-SAN  $@"
+	@$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(call asan_objs,$(UNIT_HELPERS)) $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNITS)
 	sh tests/run --unit-only

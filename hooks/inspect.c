@@ -62,6 +62,7 @@ parse_args(int argc, char **argv, struct args *a)
 {
 	int c;
 
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'k': a->opts.key_path = optarg; break;
@@ -80,7 +81,8 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'j': a->json = 1; break;
 		case 'h': fputs(HELP_TEXT, stdout); return 0;
 		case 'V': printf("s2sguard-inspect %s\n", S2S_VERSION); return 0;
-		default: return usage_error("unknown option", NULL);
+		default: return usage_error("unknown option or missing argument",
+		    argv[optind - 1]);
 		}
 	}
 	if (optind != argc - 1)
