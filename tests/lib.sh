@@ -68,3 +68,21 @@ expect_exit() {
 # assert_grep PATTERN FILE
 assert_grep() { grep -qE -- "$1" "$2" || fail "'$1' not found in $2"; }
 assert_no_grep() { ! grep -qE -- "$1" "$2" || fail "'$1' unexpectedly found in $2"; }
+
+# pki: path of the test PKI (tests/pki/mkpki.sh file names): $S2S_PKI when
+# tests/run made one, else generated once into $T/pki. Treat it as read-only;
+# a test that adds leaves (mkpki.sh leaf/resign) uses pki_copy instead.
+pki() {
+	if [ -n "${S2S_PKI:-}" ]; then echo "$S2S_PKI"; return 0; fi
+	[ -f "$T/pki/root.pem" ] || sh "$TOP/tests/pki/mkpki.sh" "$T/pki" || return 1
+	echo "$T/pki"
+}
+
+# pki_copy: a private, writable copy of the test PKI in $T/pkiw (made once).
+pki_copy() {
+	if [ ! -f "$T/pkiw/root.pem" ]; then
+		_src=$(pki) || return 1
+		mkdir -p "$T/pkiw" && chmod 755 "$T/pkiw" && cp -p "$_src"/* "$T/pkiw/" || return 1
+	fi
+	echo "$T/pkiw"
+}
