@@ -19,7 +19,7 @@ PKG_LIBS	:= $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS	:= $(shell pkg-config --libs cmocka 2>/dev/null)
 
 WARN		= -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes \
-		  -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter
+		  -Wmissing-prototypes -Wformat=2 -Wno-format-truncation -Wno-unused-parameter
 HARDEN		= -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fPIE
 CPPFLAGS	+= -D_GNU_SOURCE -DS2S_VERSION='"$(VERSION)"' \
 		   -DS2S_SYSCONFDIR='"$(sysconfdir)"' \
@@ -48,11 +48,12 @@ FUZZERS		= $(patsubst tests/fuzz/%.c,build/fuzz/%,$(FUZZ_SRC))
 
 objs		= $(patsubst %.c,build/obj/%.o,$(1))
 asan_objs	= $(patsubst %.c,build/asan/%.o,$(1))
-LIBS		= build/libhooks.a build/libacme.a build/libs2sguard.a
-ASAN_LIBS	= build/asan/libhooks.a build/asan/libacme.a build/asan/libs2sguard.a
+LIBS		= $(if $(HOOKS_SRC),build/libhooks.a) $(if $(ACME_SRC),build/libacme.a) build/libs2sguard.a
+ASAN_LIBS	= $(patsubst build/%,build/asan/%,$(LIBS))
 
 .PHONY: all check unit integration lint fuzz bench install uninstall deps demo clean
 .SUFFIXES:
+.SECONDARY:
 
 all: $(BINS)
 
@@ -60,13 +61,15 @@ build/gen/help-%.h: doc/%.1 scripts/man2help.sh
 	@mkdir -p $(@D)
 	sh scripts/man2help.sh $< > $@.tmp && mv $@.tmp $@
 
-build/obj/%.o: %.c $(HELP_HDRS)
+build/obj/%.o: %.c | $(HELP_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+	@echo "  CC      $<"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
-build/asan/%.o: %.c $(HELP_HDRS)
+build/asan/%.o: %.c | $(HELP_HDRS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
+	@echo "  CC-SAN  $<"
+	@$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -MMD -MP -c -o $@ $<
 
 build/libs2sguard.a: $(call objs,$(LIB_SRC))
 build/libacme.a: $(call objs,$(ACME_SRC))
@@ -76,16 +79,19 @@ build/asan/libacme.a: $(call asan_objs,$(ACME_SRC))
 build/asan/libhooks.a: $(call asan_objs,$(HOOKS_SRC))
 build/%.a:
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^ $(if $^,,$(error no objects for $@))
+	@rm -f $@ && ar rcs $@ $^
 
 build/s2sguard-%: build/obj/hooks/%.o $(LIBS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
 build/s2sguard-reissue: build/obj/acme/reissue.o $(LIBS)
-	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+	@echo "  LD      $@"
+	@$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
 
 build/asan/tests/%: tests/unit/%.c $(call asan_objs,$(UNIT_HELPERS)) $(ASAN_LIBS)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(call asan_objs,$(UNIT_HELPERS)) $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
+	@echo "  LD-SAN  $@"
+	@$(CC) $(CPPFLAGS) $(SAN_CFLAGS) -Itests/unit -o $@ $< $(call asan_objs,$(UNIT_HELPERS)) $(ASAN_LIBS) $(PKG_LIBS) $(CMOCKA_LIBS)
 
 unit: $(UNITS)
 	sh tests/run --unit-only
@@ -109,7 +115,14 @@ FUZZ_SECONDS	?= 60
 fuzz: $(FUZZERS)
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
-bench: all
+BENCH_SRC	= $(wildcard tests/bench/*.c)
+BENCHES		= $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
+build/bench/%: tests/bench/%.c $(LIBS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+
+bench: all $(BENCHES)
 	@for b in tests/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
 
 deps:

@@ -11,7 +11,7 @@ function clean(s) {
 	return s
 }
 function cstr(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
-function emit(s) { printf "\t\"%s\\n\"\n", cstr(s) }
+function emit(s) { printf "\t\"%s\\n\" \\\n", cstr(s) }
 /^\.SH / {
 	sec = $2; gsub(/"/, "", sec)
 	if (sec == "OPTIONS") emit(""); 

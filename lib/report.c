@@ -1,0 +1,61 @@
+#include <string.h>
+
+#include "mem.h"
+#include "report.h"
+
+#ifndef S2S_VERSION
+#define S2S_VERSION "dev"
+#endif
+
+void
+report_time_iso(time_t t, char *buf, size_t bufsz)
+{
+	struct tm tm;
+
+	if (gmtime_r(&t, &tm) == NULL || strftime(buf, bufsz, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		snprintf(buf, bufsz, "?");
+}
+
+json_t *
+report_new(const char *tool)
+{
+	char now[32];
+
+	report_time_iso(time(NULL), now, sizeof(now));
+	return json_pack("{s:s, s:s, s:s}", "s2sguard", S2S_VERSION, "tool", tool,
+	    "time", now);
+}
+
+json_t *
+report_split(const char *s, char sep)
+{
+	json_t *a = json_array();
+	const char *p = s, *e;
+
+	while (a != NULL && p != NULL && *p != '\0') {
+		e = strchr(p, sep);
+		if (e == NULL)
+			e = p + strlen(p);
+		if (e > p)
+			json_array_append_new(a, json_stringn(p, (size_t)(e - p)));
+		p = *e ? e + 1 : e;
+	}
+	return a;
+}
+
+int
+report_print_json(FILE *fp, const json_t *report)
+{
+	if (json_dumpf(report, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
+		return -1;
+	return fputc('\n', fp) == EOF ? -1 : 0;
+}
+
+void
+report_render_text(FILE *fp, const json_t *report)
+{
+	const json_t *ins = json_object_get(report, "inspection");
+
+	if (ins != NULL)
+		report_render_inspection(fp, ins);
+}
