@@ -481,6 +481,13 @@ fail:
 
 /* ---- the "dane" report object ---- */
 
+/* A JSON string, or null for NULL (jansson's "s*" would drop the key). */
+static json_t *
+dane_str_or_null(const char *s)
+{
+	return s != NULL ? json_string(s) : json_null();
+}
+
 static json_t *
 dane_record_json(const struct dane_record *d, int with_deployed)
 {
@@ -512,10 +519,11 @@ dane_name_json(const struct dane_name *n, int with_deployed)
 		}
 	if (recs == NULL)
 		return NULL;
-	o = json_pack("{s:s, s:s*, s:s, s:I, s:s, s:s*, s:o}",
-	    "name", n->name, "via", n->via[0] ? n->via : NULL,
+	o = json_pack("{s:s, s:o, s:s, s:I, s:s, s:o, s:o}",
+	    "name", n->name, "via", dane_str_or_null(n->via[0] ? n->via : NULL),
 	    "security", dane_security_name(n->security), "ttl", (json_int_t)n->ttl,
-	    "verdict", dane_verdict_name(n->verdict), "why", n->why[0] ? n->why : NULL,
+	    "verdict", dane_verdict_name(n->verdict),
+	    "why", dane_str_or_null(n->why[0] ? n->why : NULL),
 	    "records", recs);
 	return o;
 }
@@ -638,13 +646,13 @@ dane_to_json(const struct dane_result *res)
 		return NULL;
 	report_time_iso(res->checked_at, when, sizeof(when));
 	dane_rollover_text(res->ttl, rule, sizeof(rule));
-	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I, s:s, s:s*, s:s*}",
+	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I, s:s, s:o, s:o}",
 	    "domain", res->domain, "verdict", dane_verdict_name(res->verdict),
 	    "regression", regression, "names", names, "new_records", dane_new_records_json(res),
 	    "publish", dane_publish_json(res), "keep", dane_keep_json(res),
 	    "key_changed", res->key_changed, "issuer_changed", res->issuer_changed,
 	    "new_visible", res->new_visible, "ttl", (json_int_t)res->ttl,
-	    "checked_at", when, "rollover", regression ? rule : NULL,
-	    "advice", regression && res->key_changed ? dane_key_advice() : NULL);
+	    "checked_at", when, "rollover", dane_str_or_null(regression ? rule : NULL),
+	    "advice", dane_str_or_null(regression && res->key_changed ? dane_key_advice() : NULL));
 	return o;
 }
