@@ -119,6 +119,8 @@ static void
 job_close_fd(struct job *j)
 {
 	if (j->ssl != NULL) {
+		if (SSL_is_init_finished(j->ssl))
+			SSL_shutdown(j->ssl);	/* close_notify, best effort */
 		SSL_free(j->ssl);
 		j->ssl = NULL;
 	}
