@@ -115,7 +115,14 @@ FUZZ_SECONDS	?= 60
 fuzz: $(FUZZERS)
 	sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
-bench: all
+BENCH_SRC	= $(wildcard tests/bench/*.c)
+BENCHES		= $(patsubst tests/bench/%.c,build/bench/%,$(BENCH_SRC))
+build/bench/%: tests/bench/%.c $(LIBS)
+	@mkdir -p $(@D)
+	@echo "  LD      $@"
+	@$(CC) $(CPPFLAGS) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $< $(LIBS) $(PKG_LIBS)
+
+bench: all $(BENCHES)
 	@for b in tests/bench/*.sh; do echo "== $$b"; sh $$b || exit 1; done
 
 deps:

@@ -1,0 +1,901 @@
+/*
+ * config.c: parse and validate s2sguard.conf with inih.
+ *
+ * inih calls handle_pair() once per "key = value" (and once more per
+ * continuation line of a multi-line value). The first problem is kept in
+ * the parse context and parsing stops; config_load() then frees whatever
+ * was built, so a bad file changes nothing.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <ini.h>
+
+#include "config.h"
+#include "mem.h"
+
+struct parse_ctx {
+	struct config	*cfg;
+	const char	*what;
+	char		 section[128];	/* last section seen by inih */
+	char		 last_key[64];	/* for multi-line list values */
+	int		 line;		/* current line (counted by the reader) */
+	int		 section_line;	/* line of the last [section] header */
+	int		 opened_line;	/* section_line of the section opened */
+	int		 failed;
+	struct s2s_err	*err;
+	/* which scalar keys were set in the current section (duplicates) */
+	struct strlist	 seen;
+	const char	*text;		/* reader position */
+};
+
+int
+strlist_add(struct strlist *l, const char *s)
+{
+	char **v, *copy;
+
+	if ((copy = mem_strdup(s)) == NULL)
+		return S2S_ENOMEM;
+	v = mem_realloc(l->v, (l->n + 1) * sizeof(*v));
+	if (v == NULL) {
+		mem_free(copy);
+		return S2S_ENOMEM;
+	}
+	l->v = v;
+	l->v[l->n++] = copy;
+	return 0;
+}
+
+int
+strlist_add_words(struct strlist *l, const char *s)
+{
+	const char *p = s, *start;
+	char *w;
+	int rc;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',' || *p == '\n')
+			p++;
+		if (*p == '\0')
+			break;
+		start = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t' && *p != ',' && *p != '\n')
+			p++;
+		if ((w = mem_strndup(start, (size_t)(p - start))) == NULL)
+			return S2S_ENOMEM;
+		rc = strlist_has(l, w) ? 0 : strlist_add(l, w);
+		mem_free(w);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+int
+strlist_has(const struct strlist *l, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		if (strcasecmp(l->v[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+void
+strlist_clear(struct strlist *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->n; i++)
+		mem_free(l->v[i]);
+	mem_free(l->v);
+	l->v = NULL;
+	l->n = 0;
+}
+
+int
+config_domain_name_ok(const char *name)
+{
+	const char *p;
+
+	if (name == NULL || name[0] == '\0' || name[0] == '.' || strlen(name) > 253)
+		return 0;
+	if (strstr(name, "..") != NULL)
+		return 0;
+	for (p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && *p != '.' && *p != '-' && *p != '_')
+			return 0;
+	return 1;
+}
+
+const char *
+config_policy_name(enum policy_kind p)
+{
+	switch (p) {
+	case POLICY_WARN: return "warn";
+	case POLICY_HOLD: return "hold";
+	case POLICY_REISSUE: return "reissue";
+	}
+	return "?";
+}
+
+const char *
+config_target_name(enum target_kind t)
+{
+	switch (t) {
+	case TARGET_NONE: return "none";
+	case TARGET_PROSODY: return "prosody";
+	case TARGET_EJABBERD: return "ejabberd";
+	case TARGET_FILES: return "files";
+	}
+	return "?";
+}
+
+static int
+set_str(char **dst, const char *v)
+{
+	char *copy;
+
+	if ((copy = mem_strdup(v)) == NULL)
+		return S2S_ENOMEM;
+	mem_free(*dst);
+	*dst = copy;
+	return 0;
+}
+
+int
+config_default_new(struct config **out, struct s2s_err *err)
+{
+	struct config *cfg;
+
+	*out = NULL;
+	if ((cfg = mem_calloc(1, sizeof(*cfg))) == NULL)
+		return err_set(err, S2S_ENOMEM, "config: out of memory");
+	cfg->deadline = 120;
+	cfg->mail.starttls = 1;
+	if (set_str(&cfg->state_dir, S2S_LOCALSTATEDIR "/lib/s2sguard") != 0 ||
+	    set_str(&cfg->probe_user, "nobody") != 0 ||
+	    set_str(&cfg->templates_dir, S2S_DATADIR "/templates") != 0 ||
+	    set_str(&cfg->reissue_command, "s2sguard-reissue") != 0) {
+		config_free(cfg);
+		return err_set(err, S2S_ENOMEM, "config: out of memory");
+	}
+	*out = cfg;
+	return 0;
+}
+
+static void
+domain_free(struct cfg_domain *d)
+{
+	mem_free(d->name);
+	strlist_clear(&d->match);
+	mem_free(d->cert_path);
+	mem_free(d->key_path);
+	mem_free(d->pem_path);
+	mem_free(d->owner);
+	mem_free(d->group);
+	mem_free(d->reload);
+	strlist_clear(&d->peers);
+	mem_free(d->peers_file);
+	mem_free(d->peers_command);
+	strlist_clear(&d->critical_peers);
+	mem_free(d->reissue_command);
+	mem_free(d->reissue_directory);
+	mem_free(d->reissue_profile);
+	mem_free(d->reissue_account_key);
+	mem_free(d->reissue_email);
+	mem_free(d->reissue_ca_bundle);
+	strlist_clear(&d->reissue_args);
+}
+
+void
+config_free(struct config *cfg)
+{
+	size_t i;
+
+	if (cfg == NULL)
+		return;
+	mem_free(cfg->path);
+	mem_free(cfg->state_dir);
+	mem_free(cfg->probe_user);
+	mem_free(cfg->templates_dir);
+	mem_free(cfg->metrics_path);
+	mem_free(cfg->reissue_command);
+	strlist_clear(&cfg->mail.to);
+	mem_free(cfg->mail.from);
+	mem_free(cfg->mail.smtp_url);
+	mem_free(cfg->mail.user);
+	mem_free(cfg->mail.password);
+	mem_free(cfg->mail.sendmail);
+	mem_free(cfg->mail.ca_bundle);
+	mem_free(cfg->mail.template);
+	for (i = 0; i < cfg->nwebhooks; i++) {
+		mem_free(cfg->webhooks[i].name);
+		mem_free(cfg->webhooks[i].url);
+		mem_free(cfg->webhooks[i].token);
+		mem_free(cfg->webhooks[i].template);
+		mem_free(cfg->webhooks[i].ca_bundle);
+	}
+	mem_free(cfg->webhooks);
+	for (i = 0; i < cfg->ndomains; i++)
+		domain_free(&cfg->domains[i]);
+	mem_free(cfg->domains);
+	mem_free(cfg);
+}
+
+struct cfg_domain *
+config_domain_get(const struct config *cfg, const char *name)
+{
+	size_t i;
+
+	if (cfg == NULL || name == NULL)
+		return NULL;
+	for (i = 0; i < cfg->ndomains; i++)
+		if (strcasecmp(cfg->domains[i].name, name) == 0 ||
+		    strlist_has(&cfg->domains[i].match, name))
+			return &cfg->domains[i];
+	return NULL;
+}
+
+/* ---- value parsers ---------------------------------------------------- */
+
+static int	fail(struct parse_ctx *c, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static int
+fail(struct parse_ctx *c, const char *fmt, ...)
+{
+	char msg[300];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (!c->failed)
+		err_set(c->err, S2S_EINVAL, "%s:%d: %s", c->what, c->line, msg);
+	c->failed = 1;
+	return 0;
+}
+
+static int
+parse_int(const char *v, long min, long max, int *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
+		return -1;
+	*out = (int)n;
+	return 0;
+}
+
+static int
+parse_mode(const char *v, mode_t *out)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 8);
+	if (errno != 0 || end == v || *end != '\0' || n < 0 || n > 07777)
+		return -1;
+	*out = (mode_t)n;
+	return 0;
+}
+
+static int
+parse_bool(const char *v, int *out)
+{
+	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
+	    strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0)
+		*out = 1;
+	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
+	    strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0)
+		*out = 0;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_policy(const char *v, enum policy_kind *out)
+{
+	if (strcmp(v, "warn") == 0)
+		*out = POLICY_WARN;
+	else if (strcmp(v, "hold") == 0)
+		*out = POLICY_HOLD;
+	else if (strcmp(v, "reissue") == 0)
+		*out = POLICY_REISSUE;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_probe(const char *v, enum probe_mode *out)
+{
+	if (strcmp(v, "auto") == 0)
+		*out = PROBE_AUTO;
+	else if (strcmp(v, "always") == 0)
+		*out = PROBE_ALWAYS;
+	else if (strcmp(v, "never") == 0)
+		*out = PROBE_NEVER;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_when(const char *v, enum notify_when *out)
+{
+	if (strcmp(v, "problems") == 0)
+		*out = NOTIFY_PROBLEMS;
+	else if (strcmp(v, "always") == 0)
+		*out = NOTIFY_ALWAYS;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_target(const char *v, enum target_kind *out)
+{
+	if (strcmp(v, "prosody") == 0)
+		*out = TARGET_PROSODY;
+	else if (strcmp(v, "ejabberd") == 0)
+		*out = TARGET_EJABBERD;
+	else if (strcmp(v, "files") == 0)
+		*out = TARGET_FILES;
+	else if (strcmp(v, "none") == 0)
+		*out = TARGET_NONE;
+	else
+		return -1;
+	return 0;
+}
+
+static int
+parse_format(const char *v, enum webhook_format *out)
+{
+	if (strcmp(v, "json") == 0)
+		*out = WEBHOOK_JSON;
+	else if (strcmp(v, "slack") == 0)
+		*out = WEBHOOK_SLACK;
+	else if (strcmp(v, "matrix") == 0)
+		*out = WEBHOOK_MATRIX;
+	else if (strcmp(v, "ntfy") == 0)
+		*out = WEBHOOK_NTFY;
+	else
+		return -1;
+	return 0;
+}
+
+/* ---- sections ---------------------------------------------------------- */
+
+/* Defaults a [domain] takes from [s2sguard] keys seen before it. */
+struct domain_defaults {
+	enum policy_kind policy;
+	int		 hold_min_days;
+	enum probe_mode	 probe;
+};
+
+static int
+is_list_key(const char *key)
+{
+	return strcmp(key, "peers") == 0 || strcmp(key, "critical_peers") == 0 ||
+	    strcmp(key, "match") == 0 || strcmp(key, "to") == 0 ||
+	    strcmp(key, "reissue_args") == 0;
+}
+
+/* A scalar key set twice in one section is an error (a typo, usually). */
+static int
+check_duplicate(struct parse_ctx *c, const char *key)
+{
+	if (is_list_key(key))
+		return 1;
+	if (strlist_has(&c->seen, key))
+		return fail(c, "'%s' set twice in [%s]", key, c->section);
+	if (strlist_add(&c->seen, key) != 0)
+		return fail(c, "out of memory");
+	return 1;
+}
+
+static int
+global_pair(struct parse_ctx *c, const char *k, const char *v,
+    struct domain_defaults *dd)
+{
+	struct config *cfg = c->cfg;
+	int rc = 0;
+
+	if (strcmp(k, "state_dir") == 0)
+		rc = set_str(&cfg->state_dir, v);
+	else if (strcmp(k, "probe_user") == 0)
+		rc = set_str(&cfg->probe_user, v);
+	else if (strcmp(k, "templates_dir") == 0)
+		rc = set_str(&cfg->templates_dir, v);
+	else if (strcmp(k, "metrics") == 0)
+		rc = set_str(&cfg->metrics_path, v);
+	else if (strcmp(k, "reissue_command") == 0)
+		rc = set_str(&cfg->reissue_command, v);
+	else if (strcmp(k, "deadline") == 0) {
+		if (parse_int(v, 5, 3600, &cfg->deadline) != 0)
+			return fail(c, "deadline '%s': want seconds, 5 to 3600", v);
+	} else if (strcmp(k, "policy") == 0) {
+		if (parse_policy(v, &dd->policy) != 0)
+			return fail(c, "policy '%s': want warn, hold or reissue", v);
+	} else if (strcmp(k, "hold_min_days") == 0) {
+		if (parse_int(v, 1, 365, &dd->hold_min_days) != 0)
+			return fail(c, "hold_min_days '%s': want 1 to 365", v);
+	} else if (strcmp(k, "probe") == 0) {
+		if (parse_probe(v, &dd->probe) != 0)
+			return fail(c, "probe '%s': want auto, always or never", v);
+	} else
+		return fail(c, "unknown key '%s' in [%s]", k, c->section);
+	if (rc != 0)
+		return fail(c, "out of memory");
+	return 1;
+}
+
+static int
+mail_pair(struct parse_ctx *c, const char *k, const char *v)
+{
+	struct cfg_mail *m = &c->cfg->mail;
+	int rc = 0;
+
+	m->enabled = 1;
+	if (strcmp(k, "to") == 0)
+		rc = strlist_add_words(&m->to, v);
+	else if (strcmp(k, "from") == 0)
+		rc = set_str(&m->from, v);
+	else if (strcmp(k, "smtp") == 0) {
+		if (strncmp(v, "smtp://", 7) != 0 && strncmp(v, "smtps://", 8) != 0)
+			return fail(c, "smtp '%s': want smtp://HOST[:PORT] or smtps://...", v);
+		rc = set_str(&m->smtp_url, v);
+	} else if (strcmp(k, "starttls") == 0) {
+		if (parse_bool(v, &m->starttls) != 0)
+			return fail(c, "starttls '%s': want yes or no", v);
+	} else if (strcmp(k, "user") == 0)
+		rc = set_str(&m->user, v);
+	else if (strcmp(k, "password") == 0)
+		rc = set_str(&m->password, v);
+	else if (strcmp(k, "sendmail") == 0)
+		rc = set_str(&m->sendmail, v);
+	else if (strcmp(k, "ca_bundle") == 0)
+		rc = set_str(&m->ca_bundle, v);
+	else if (strcmp(k, "template") == 0)
+		rc = set_str(&m->template, v);
+	else if (strcmp(k, "when") == 0) {
+		if (parse_when(v, &m->when) != 0)
+			return fail(c, "when '%s': want problems or always", v);
+	} else
+		return fail(c, "unknown key '%s' in [%s]", k, c->section);
+	if (rc != 0)
+		return fail(c, "out of memory");
+	return 1;
+}
+
+static int
+webhook_pair(struct parse_ctx *c, const char *k, const char *v)
+{
+	struct cfg_webhook *w = &c->cfg->webhooks[c->cfg->nwebhooks - 1];
+	int rc = 0;
+
+	if (strcmp(k, "url") == 0) {
+		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
+			return fail(c, "url in [%s]: want http:// or https://", c->section);
+		rc = set_str(&w->url, v);
+	} else if (strcmp(k, "format") == 0) {
+		if (parse_format(v, &w->format) != 0)
+			return fail(c, "format '%s': want json, slack, matrix or ntfy", v);
+	} else if (strcmp(k, "token") == 0)
+		rc = set_str(&w->token, v);
+	else if (strcmp(k, "template") == 0)
+		rc = set_str(&w->template, v);
+	else if (strcmp(k, "ca_bundle") == 0)
+		rc = set_str(&w->ca_bundle, v);
+	else if (strcmp(k, "when") == 0) {
+		if (parse_when(v, &w->when) != 0)
+			return fail(c, "when '%s': want problems or always", v);
+	} else
+		return fail(c, "unknown key '%s' in [%s]", k, c->section);
+	if (rc != 0)
+		return fail(c, "out of memory");
+	return 1;
+}
+
+static int
+domain_str_key(struct cfg_domain *d, const char *k, char ***dst)
+{
+	static const struct { const char *key; size_t off; } keys[] = {
+		{ "cert", offsetof(struct cfg_domain, cert_path) },
+		{ "key", offsetof(struct cfg_domain, key_path) },
+		{ "pem", offsetof(struct cfg_domain, pem_path) },
+		{ "owner", offsetof(struct cfg_domain, owner) },
+		{ "group", offsetof(struct cfg_domain, group) },
+		{ "reload", offsetof(struct cfg_domain, reload) },
+		{ "peers_file", offsetof(struct cfg_domain, peers_file) },
+		{ "peers_command", offsetof(struct cfg_domain, peers_command) },
+		{ "reissue_command", offsetof(struct cfg_domain, reissue_command) },
+		{ "reissue_directory", offsetof(struct cfg_domain, reissue_directory) },
+		{ "reissue_profile", offsetof(struct cfg_domain, reissue_profile) },
+		{ "reissue_account_key", offsetof(struct cfg_domain, reissue_account_key) },
+		{ "reissue_email", offsetof(struct cfg_domain, reissue_email) },
+		{ "reissue_ca_bundle", offsetof(struct cfg_domain, reissue_ca_bundle) },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(k, keys[i].key) == 0) {
+			*dst = (char **)((char *)d + keys[i].off);
+			return 1;
+		}
+	return 0;
+}
+
+static int
+domain_pair(struct parse_ctx *c, struct cfg_domain *d, const char *k, const char *v)
+{
+	char **dst;
+	int rc = 0;
+
+	if (domain_str_key(d, k, &dst))
+		rc = set_str(dst, v);
+	else if (strcmp(k, "target") == 0) {
+		if (parse_target(v, &d->target) != 0)
+			return fail(c, "target '%s': want prosody, ejabberd, files or none", v);
+	} else if (strcmp(k, "certs_dir") == 0) {
+		/* prosody convenience: DIR/NAME.crt and DIR/NAME.key */
+		char cp[PATH_MAX], kp[PATH_MAX];
+
+		if (snprintf(cp, sizeof(cp), "%s/%s.crt", v, d->name) >= (int)sizeof(cp) ||
+		    snprintf(kp, sizeof(kp), "%s/%s.key", v, d->name) >= (int)sizeof(kp))
+			return fail(c, "certs_dir '%s': path too long", v);
+		rc = set_str(&d->cert_path, cp);
+		if (rc == 0)
+			rc = set_str(&d->key_path, kp);
+	} else if (strcmp(k, "mode") == 0 || strcmp(k, "key_mode") == 0) {
+		if (parse_mode(v, &d->key_mode) != 0)
+			return fail(c, "%s '%s': want an octal mode like 0640", k, v);
+		if (d->key_mode & 07)
+			return fail(c, "%s '%s': the key must not be world-readable", k, v);
+	} else if (strcmp(k, "cert_mode") == 0) {
+		if (parse_mode(v, &d->cert_mode) != 0)
+			return fail(c, "cert_mode '%s': want an octal mode like 0644", v);
+	} else if (strcmp(k, "reload_timeout") == 0) {
+		if (parse_int(v, 1, 3600, &d->reload_timeout) != 0)
+			return fail(c, "reload_timeout '%s': want seconds, 1 to 3600", v);
+	} else if (strcmp(k, "peers") == 0)
+		rc = strlist_add_words(&d->peers, v);
+	else if (strcmp(k, "critical_peers") == 0)
+		rc = strlist_add_words(&d->critical_peers, v);
+	else if (strcmp(k, "match") == 0)
+		rc = strlist_add_words(&d->match, v);
+	else if (strcmp(k, "reissue_args") == 0)
+		rc = strlist_add_words(&d->reissue_args, v);
+	else if (strcmp(k, "policy") == 0) {
+		if (parse_policy(v, &d->policy) != 0)
+			return fail(c, "policy '%s': want warn, hold or reissue", v);
+	} else if (strcmp(k, "fallback") == 0) {
+		if (parse_policy(v, &d->fallback) != 0 || d->fallback == POLICY_REISSUE)
+			return fail(c, "fallback '%s': want warn or hold", v);
+	} else if (strcmp(k, "hold_min_days") == 0) {
+		if (parse_int(v, 1, 365, &d->hold_min_days) != 0)
+			return fail(c, "hold_min_days '%s': want 1 to 365", v);
+	} else if (strcmp(k, "probe") == 0) {
+		if (parse_probe(v, &d->probe) != 0)
+			return fail(c, "probe '%s': want auto, always or never", v);
+	} else
+		return fail(c, "unknown key '%s' in [%s]", k, c->section);
+	if (rc != 0)
+		return fail(c, "out of memory");
+	return 1;
+}
+
+static int
+open_section(struct parse_ctx *c, const char *section)
+{
+	struct config *cfg = c->cfg;
+	const char *name;
+	void *grown;
+
+	strlist_clear(&c->seen);
+	if (strcmp(section, "s2sguard") == 0 || strcmp(section, "global") == 0 ||
+	    strcmp(section, "mail") == 0)
+		return 1;
+	if (strncmp(section, "webhook ", 8) == 0) {
+		name = section + 8;
+		if (*name == '\0')
+			return fail(c, "[webhook] needs a name: [webhook NAME]");
+		grown = mem_realloc(cfg->webhooks, (cfg->nwebhooks + 1) * sizeof(*cfg->webhooks));
+		if (grown == NULL)
+			return fail(c, "out of memory");
+		cfg->webhooks = grown;
+		memset(&cfg->webhooks[cfg->nwebhooks], 0, sizeof(*cfg->webhooks));
+		cfg->webhooks[cfg->nwebhooks].name = mem_strdup(name);
+		cfg->nwebhooks++;
+		return cfg->webhooks[cfg->nwebhooks - 1].name ? 1 : fail(c, "out of memory");
+	}
+	if (strncmp(section, "domain ", 7) == 0) {
+		name = section + 7;
+		if (!config_domain_name_ok(name))
+			return fail(c, "[domain %s]: not a valid domain name", name);
+		if (config_domain_get(cfg, name) != NULL)
+			return fail(c, "[domain %s] appears twice", name);
+		grown = mem_realloc(cfg->domains, (cfg->ndomains + 1) * sizeof(*cfg->domains));
+		if (grown == NULL)
+			return fail(c, "out of memory");
+		cfg->domains = grown;
+		memset(&cfg->domains[cfg->ndomains], 0, sizeof(*cfg->domains));
+		cfg->domains[cfg->ndomains].name = mem_strdup(name);
+		cfg->domains[cfg->ndomains].line = c->section_line;
+		cfg->domains[cfg->ndomains].policy = (enum policy_kind)-1;
+		cfg->domains[cfg->ndomains].hold_min_days = -1;
+		cfg->domains[cfg->ndomains].probe = (enum probe_mode)-1;
+		cfg->domains[cfg->ndomains].fallback = POLICY_HOLD;
+		cfg->ndomains++;
+		return cfg->domains[cfg->ndomains - 1].name ? 1 : fail(c, "out of memory");
+	}
+	return fail(c, "unknown section [%s]", section);
+}
+
+static struct domain_defaults
+defaults_init(void)
+{
+	struct domain_defaults dd = { POLICY_WARN, 7, PROBE_AUTO };
+
+	return dd;
+}
+
+struct handler_ctx {
+	struct parse_ctx	*c;
+	struct domain_defaults	 dd;
+};
+
+static int
+handle_pair(void *user, const char *section, const char *key, const char *value)
+{
+	struct handler_ctx *h = user;
+	struct parse_ctx *c = h->c;
+	int continuation;
+
+	if (c->failed)
+		return 0;
+	continuation = c->section_line == c->opened_line && strcmp(key, c->last_key) == 0;
+	if (c->section_line != c->opened_line) {
+		c->opened_line = c->section_line;
+		if (snprintf(c->section, sizeof(c->section), "%s", section) >= (int)sizeof(c->section))
+			return fail(c, "section name too long");
+		int line = c->line;
+
+		c->line = c->section_line;
+		if (!open_section(c, section))
+			return 0;
+		c->line = line;
+	}
+	snprintf(c->last_key, sizeof(c->last_key), "%s", key);
+	if (section[0] == '\0')
+		return fail(c, "'%s' outside any section", key);
+	if (continuation && !is_list_key(key))
+		return fail(c, "'%s' set twice in [%s] (or a continuation line)", key, section);
+	if (!continuation && !check_duplicate(c, key))
+		return 0;
+	if (strcmp(section, "s2sguard") == 0 || strcmp(section, "global") == 0)
+		return global_pair(c, key, value, &h->dd);
+	if (strcmp(section, "mail") == 0)
+		return mail_pair(c, key, value);
+	if (strncmp(section, "webhook ", 8) == 0)
+		return webhook_pair(c, key, value);
+	return domain_pair(c, &c->cfg->domains[c->cfg->ndomains - 1], key, value);
+}
+
+/*
+ * inih reports sections only through pairs, so an empty section would go
+ * unnoticed, and it gives no line numbers to handlers: this reader feeds it
+ * line by line, counting, and notes section headers itself.
+ */
+static char *
+reader(char *str, int num, void *stream)
+{
+	struct handler_ctx *h = stream;
+	struct parse_ctx *c = h->c;
+	const char *p = c->text, *nl;
+	size_t len;
+
+	if (*p == '\0' || num < 2)
+		return NULL;
+	nl = strchr(p, '\n');
+	len = nl != NULL ? (size_t)(nl - p) + 1 : strlen(p);
+	if (len > (size_t)num - 1)
+		len = (size_t)num - 1;
+	memcpy(str, p, len);
+	str[len] = '\0';
+	c->text = p + len;
+	c->line++;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '[')
+		c->section_line = c->line;
+	return str;
+}
+
+static int
+validate_domain(struct parse_ctx *c, struct cfg_domain *d, const struct domain_defaults *dd)
+{
+	c->line = d->line;
+	snprintf(c->section, sizeof(c->section), "domain %s", d->name);
+	if ((int)d->policy == -1)
+		d->policy = dd->policy;
+	if (d->hold_min_days == -1)
+		d->hold_min_days = dd->hold_min_days;
+	if ((int)d->probe == -1)
+		d->probe = dd->probe;
+	if (d->key_mode == 0)
+		d->key_mode = 0640;
+	if (d->cert_mode == 0)
+		d->cert_mode = 0644;
+	if (d->reload_timeout == 0)
+		d->reload_timeout = 60;
+	switch (d->target) {
+	case TARGET_PROSODY:
+		if (d->cert_path == NULL) {
+			char cp[PATH_MAX], kp[PATH_MAX];
+
+			snprintf(cp, sizeof(cp), "/etc/prosody/certs/%s.crt", d->name);
+			snprintf(kp, sizeof(kp), "/etc/prosody/certs/%s.key", d->name);
+			if (set_str(&d->cert_path, cp) != 0 || set_str(&d->key_path, kp) != 0)
+				return fail(c, "out of memory");
+		}
+		if (d->pem_path != NULL)
+			return fail(c, "[domain %s]: target prosody takes cert and key (or certs_dir), not pem", d->name);
+		break;
+	case TARGET_EJABBERD:
+		if (d->pem_path == NULL) {
+			char pp[PATH_MAX];
+
+			snprintf(pp, sizeof(pp), "/etc/ejabberd/certs/%s.pem", d->name);
+			if (set_str(&d->pem_path, pp) != 0)
+				return fail(c, "out of memory");
+		}
+		if (d->cert_path != NULL || d->key_path != NULL)
+			return fail(c, "[domain %s]: target ejabberd takes one pem, not cert/key", d->name);
+		break;
+	case TARGET_FILES:
+		if (d->pem_path == NULL && (d->cert_path == NULL || d->key_path == NULL))
+			return fail(c, "[domain %s]: target files needs cert and key, or pem", d->name);
+		if (d->pem_path != NULL && (d->cert_path != NULL || d->key_path != NULL))
+			return fail(c, "[domain %s]: give cert and key, or pem, not both", d->name);
+		break;
+	case TARGET_NONE:
+		break;
+	}
+	if ((d->cert_path != NULL) != (d->key_path != NULL))
+		return fail(c, "[domain %s]: cert and key go together", d->name);
+	if (d->policy == POLICY_REISSUE && d->reissue_directory == NULL)
+		return fail(c, "[domain %s]: policy reissue needs reissue_directory", d->name);
+	if (d->target == TARGET_NONE && d->policy != POLICY_WARN)
+		return fail(c, "[domain %s]: policy %s needs a deploy target", d->name,
+		    config_policy_name(d->policy));
+	if (d->reissue_command == NULL && set_str(&d->reissue_command, c->cfg->reissue_command) != 0)
+		return fail(c, "out of memory");
+	return 1;
+}
+
+static int
+validate(struct parse_ctx *c, const struct domain_defaults *dd)
+{
+	struct config *cfg = c->cfg;
+	size_t i;
+
+	for (i = 0; i < cfg->ndomains; i++)
+		if (!validate_domain(c, &cfg->domains[i], dd))
+			return 0;
+	c->line = 0;
+	for (i = 0; i < cfg->nwebhooks; i++)
+		if (cfg->webhooks[i].url == NULL)
+			return fail(c, "[webhook %s] has no url", cfg->webhooks[i].name);
+	if (cfg->mail.enabled) {
+		if (cfg->mail.to.n == 0)
+			return fail(c, "[mail] has no 'to'");
+		if (cfg->mail.from == NULL && set_str(&cfg->mail.from, "s2sguard@localhost") != 0)
+			return fail(c, "out of memory");
+		if (cfg->mail.smtp_url == NULL && cfg->mail.sendmail == NULL &&
+		    set_str(&cfg->mail.sendmail, "/usr/sbin/sendmail") != 0)
+			return fail(c, "out of memory");
+		if ((cfg->mail.user != NULL) != (cfg->mail.password != NULL))
+			return fail(c, "[mail]: user and password go together");
+	}
+	if (cfg->state_dir[0] != '/')
+		return fail(c, "state_dir '%s': want an absolute path", cfg->state_dir);
+	return 1;
+}
+
+int
+config_parse(const char *text, const char *what, struct config **out, struct s2s_err *err)
+{
+	struct parse_ctx c;
+	struct handler_ctx h;
+	struct config *cfg;
+	int rc;
+
+	*out = NULL;
+	if ((rc = config_default_new(&cfg, err)) != 0)
+		return rc;
+	memset(&c, 0, sizeof(c));
+	c.cfg = cfg;
+	c.what = what;
+	c.err = err;
+	c.text = text;
+	h.c = &c;
+	h.dd = defaults_init();
+	/* inline ";" would cut reload commands; long lines are allowed */
+	ini_allow_inline_comments = false;
+	ini_use_stack = false;
+	ini_allow_realloc = true;
+	ini_max_line = 8192;
+	rc = ini_parse_stream(reader, &h, handle_pair, &h);
+	if (rc != 0 && !c.failed) {
+		c.line = rc;
+		fail(&c, "not a 'key = value' line or a [section]");
+	}
+	if (!c.failed)
+		validate(&c, &h.dd);
+	strlist_clear(&c.seen);
+	if (c.failed) {
+		config_free(cfg);
+		return S2S_EINVAL;
+	}
+	*out = cfg;
+	return 0;
+}
+
+int
+config_load(const char *path, struct config **out, struct s2s_err *err)
+{
+	FILE *f;
+	char *text;
+	size_t n;
+	int rc;
+
+	*out = NULL;
+	if ((f = fopen(path, "r")) == NULL) {
+		return err_set(err, errno == ENOENT ? S2S_ENOTFOUND : S2S_EIO,
+		    "%s: %s", path, strerror(errno));
+	}
+	if ((text = mem_alloc(CONFIG_MAX_BYTES + 1)) == NULL) {
+		fclose(f);
+		return err_set(err, S2S_ENOMEM, "%s: out of memory", path);
+	}
+	n = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
+	rc = ferror(f);
+	fclose(f);
+	if (rc) {
+		mem_free(text);
+		return err_set(err, S2S_EIO, "%s: read error", path);
+	}
+	if (n > CONFIG_MAX_BYTES) {
+		mem_free(text);
+		return err_set(err, S2S_ETOOBIG, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
+	}
+	text[n] = '\0';
+	if (memchr(text, '\0', n) != NULL) {
+		mem_free(text);
+		return err_set(err, S2S_EPARSE, "%s: contains a NUL byte", path);
+	}
+	rc = config_parse(text, path, out, err);
+	mem_free(text);
+	if (rc == 0 && set_str(&(*out)->path, path) != 0) {
+		config_free(*out);
+		*out = NULL;
+		return err_set(err, S2S_ENOMEM, "%s: out of memory", path);
+	}
+	return rc;
+}

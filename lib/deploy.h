@@ -1,0 +1,97 @@
+/*
+ * deploy.h: put a certificate and its key where the XMPP server reads
+ * them, atomically, and run the reload command with a timeout.
+ *
+ * Two layouts:
+ *  - one combined file (ejabberd, or `pem =`): full chain then key, written
+ *    to a temporary file beside the target and renamed over it. One
+ *    rename: a reader sees the old file or the new one.
+ *  - separate certificate and key files (Prosody's NAME.crt/NAME.key,
+ *    `cert =`/`key =`): two renames can never be atomic together, so the
+ *    two paths become symlinks into a directory s2sguard owns beside the
+ *    certificate:
+ *
+ *        NAME.crt -> .s2sguard-NAME.crt/current/cert.pem
+ *        NAME.key -> .s2sguard-NAME.crt/current/key.pem
+ *        .s2sguard-NAME.crt/current -> v.XXXXXX     (one version directory)
+ *
+ *    A deploy writes a complete new version directory (fsynced), then
+ *    swaps the single `current` link with rename(2). Whoever resolves the
+ *    two paths sees the old pair or the new pair: there is no instant at
+ *    which the paths lead to a certificate and a key that do not match.
+ *    Converting plain files into this layout first copies the old pair
+ *    into a version directory and points the paths at it, one at a time;
+ *    each step keeps the paths on the same (old, matching) content.
+ *    (A reader that opens the certificate before and the key after the
+ *    single swap instant could still mix them; the server only reloads
+ *    when s2sguard's reload command runs, after the swap.)
+ *
+ * Files are created 0600, then fchown()ed and fchmod()ed before a key
+ * byte is written, fsynced, renamed, and the directory is fsynced.
+ */
+#ifndef S2S_DEPLOY_H
+#define S2S_DEPLOY_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "deadline.h"
+#include "err.h"
+
+struct deploy_target {
+	const char	*cert_path;	/* separate files: full chain ... */
+	const char	*key_path;	/* ... and key */
+	const char	*pem_path;	/* or one combined file */
+	uid_t		 uid;		/* (uid_t)-1: leave to the process */
+	gid_t		 gid;
+	mode_t		 key_mode;	/* key and combined file */
+	mode_t		 cert_mode;
+};
+
+/* PEM bytes: full chain (leaf first) and the private key. */
+struct deploy_pair {
+	unsigned char	*cert;
+	size_t		 cert_len;
+	unsigned char	*key;
+	size_t		 key_len;
+};
+
+/* Fill a target from a [domain] (owner/group looked up); S2S_EINVAL on unknown names. */
+int	deploy_target_from_config(const struct cfg_domain *d, struct deploy_target *out,
+	    struct s2s_err *err);
+
+/* Read a certificate file and a key file into a pair. */
+int	deploy_pair_load(const char *cert_path, const char *key_path,
+	    struct deploy_pair *out, struct s2s_err *err);
+/* Read what the target holds now; S2S_ENOTFOUND when nothing is deployed. */
+int	deploy_pair_load_target(const struct deploy_target *t, struct deploy_pair *out,
+	    struct s2s_err *err);
+/* Zero the key bytes and free both. */
+void	deploy_pair_clear(struct deploy_pair *p);
+
+/* Put the pair in place, as described above. */
+int	deploy_install(const struct deploy_target *t, const struct deploy_pair *p,
+	    struct s2s_err *err);
+
+/*
+ * Atomic write of one file: temp beside it, owner and mode set before any
+ * byte, fsync, rename, fsync of the directory. uid/gid (uid_t)-1 = unchanged.
+ */
+int	deploy_write_file(const char *path, const void *data, size_t len,
+	    uid_t uid, gid_t gid, mode_t mode, struct s2s_err *err);
+
+/*
+ * Run argv (argv[0] looked up in PATH) in its own process group with
+ * stdin from /dev/null, stdout+stderr captured into out (truncated to
+ * outsz-1, NUL-terminated). Killed (TERM, then KILL) when timeout_ms or
+ * the deadline passes: S2S_ETIMEOUT. *status is the exit status, or 128+N
+ * for a signal. Returns 0 whenever the command ran, whatever its status.
+ */
+int	deploy_run(const char *const *argv, int timeout_ms, const struct deadline *dl,
+	    char *out, size_t outsz, int *status, struct s2s_err *err);
+/* deploy_run of "/bin/sh -c CMD". */
+int	deploy_run_shell(const char *cmd, int timeout_ms, const struct deadline *dl,
+	    char *out, size_t outsz, int *status, struct s2s_err *err);
+
+#endif

@@ -1,0 +1,168 @@
+/*
+ * policy.c: see policy.h for the rules; this file is their literal
+ * translation. Pure: no I/O, no allocation except in the JSON export.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "policy.h"
+
+static void	add_reason(struct decision *d, const char *fmt, ...)
+		    __attribute__((format(printf, 2, 3)));
+
+static void
+add_reason(struct decision *d, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (d->nreasons >= POLICY_MAX_REASONS)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(d->reasons[d->nreasons], sizeof(d->reasons[0]), fmt, ap);
+	va_end(ap);
+	d->nreasons++;
+}
+
+const char *
+policy_action_name(enum decision_action a)
+{
+	switch (a) {
+	case DECIDE_DEPLOY: return "deploy";
+	case DECIDE_DEPLOY_WARN: return "deploy-warn";
+	case DECIDE_HOLD: return "hold";
+	case DECIDE_REISSUE: return "reissue";
+	case DECIDE_REFUSE: return "refuse";
+	}
+	return "?";
+}
+
+int
+policy_peer_regressed(const struct policy_peer *p)
+{
+	return p->baseline == PEER_ACCEPTED && p->now != PEER_ACCEPTED &&
+	    p->now != PEER_NOT_PROBED;
+}
+
+/* Hold if the deployed certificate can carry it; else deploy with a warning. */
+static void
+hold_or_deploy(const struct policy_input *in, struct decision *d)
+{
+	if (!in->have_deployed) {
+		d->hold_refused = 1;
+		d->action = DECIDE_DEPLOY_WARN;
+		add_reason(d, "nothing is deployed yet, so there is nothing to hold on to");
+	} else if (in->deployed_days_left <= in->hold_min_days) {
+		d->hold_refused = 1;
+		d->action = DECIDE_DEPLOY_WARN;
+		add_reason(d, "the deployed certificate has %ld day(s) left (hold_min_days %d): deploying rather than letting it expire",
+		    in->deployed_days_left, in->hold_min_days);
+	} else {
+		d->action = DECIDE_HOLD;
+		add_reason(d, "holding the deployed certificate (%ld day(s) left)",
+		    in->deployed_days_left);
+	}
+}
+
+static void
+count_regressions(const struct policy_input *in, struct decision *d)
+{
+	size_t i;
+
+	for (i = 0; i < in->npeers; i++) {
+		const struct policy_peer *p = &in->peers[i];
+
+		if (!policy_peer_regressed(p))
+			continue;
+		if (!in->have_critical || p->critical) {
+			d->regressions++;
+			add_reason(d, "%s%s accepted the deployed certificate but not the new one%s%s",
+			    p->critical ? "critical peer " : "", p->name,
+			    p->reason != NULL && p->reason[0] ? ": " : "",
+			    p->reason != NULL ? p->reason : "");
+		} else {
+			d->other_regressions++;
+			add_reason(d, "%s (not critical) accepted the deployed certificate but not the new one%s%s",
+			    p->name, p->reason != NULL && p->reason[0] ? ": " : "",
+			    p->reason != NULL ? p->reason : "");
+		}
+	}
+}
+
+void
+policy_decide(const struct policy_input *in, struct decision *d)
+{
+	enum policy_kind policy;
+
+	memset(d, 0, sizeof(*d));
+	if (in->new_invalid) {
+		d->action = DECIDE_REFUSE;
+		add_reason(d, "the new certificate is unusable: %s",
+		    in->invalid_reason != NULL ? in->invalid_reason : "inspection failed");
+		return;
+	}
+	if (in->probed)
+		count_regressions(in, d);
+	else if (!in->new_client_ok && (in->prev_client_ok || !in->have_deployed)) {
+		d->suspected = 1;
+		d->regressions = 1;
+		add_reason(d, "the new chain does not allow clientAuth (TLS client use) and peers were not probed");
+	}
+	if (d->regressions == 0) {
+		d->action = DECIDE_DEPLOY;
+		if (d->other_regressions > 0)
+			d->action = DECIDE_DEPLOY_WARN;
+		else if (!in->new_client_ok) {
+			d->action = DECIDE_DEPLOY_WARN;
+			add_reason(d, "the new chain does not allow clientAuth; no peer that accepted the deployed certificate refuses it");
+		}
+		return;
+	}
+	policy = in->policy;
+	if (policy == POLICY_REISSUE && in->reissue_tried) {
+		policy = in->fallback;
+		add_reason(d, "the re-issued certificate did not fix it; falling back to %s",
+		    config_policy_name(policy));
+	}
+	switch (policy) {
+	case POLICY_WARN:
+		d->action = DECIDE_DEPLOY_WARN;
+		break;
+	case POLICY_HOLD:
+		hold_or_deploy(in, d);
+		break;
+	case POLICY_REISSUE:
+		d->action = DECIDE_REISSUE;
+		add_reason(d, "re-issuing from the alternate CA or profile");
+		break;
+	}
+}
+
+json_t *
+policy_decision_to_json(const struct decision *d, const struct policy_input *in)
+{
+	json_t *o, *reasons;
+	size_t i;
+
+	o = json_object();
+	reasons = json_array();
+	if (o == NULL || reasons == NULL) {
+		json_decref(o);
+		json_decref(reasons);
+		return NULL;
+	}
+	for (i = 0; i < d->nreasons; i++)
+		json_array_append_new(reasons, json_string(d->reasons[i]));
+	json_object_set_new(o, "action", json_string(policy_action_name(d->action)));
+	json_object_set_new(o, "policy", json_string(config_policy_name(in->policy)));
+	json_object_set_new(o, "regressions", json_integer(d->regressions));
+	json_object_set_new(o, "other_regressions", json_integer(d->other_regressions));
+	json_object_set_new(o, "suspected", json_boolean(d->suspected));
+	json_object_set_new(o, "hold_refused", json_boolean(d->hold_refused));
+	json_object_set_new(o, "reissue_tried", json_boolean(in->reissue_tried));
+	if (in->have_deployed)
+		json_object_set_new(o, "deployed_days_left", json_integer(in->deployed_days_left));
+	json_object_set_new(o, "hold_min_days", json_integer(in->hold_min_days));
+	json_object_set_new(o, "reasons", reasons);
+	return o;
+}
