@@ -319,11 +319,10 @@ dane_srv_problem(struct dane_result *res, const struct dane_query *q)
 {
 	struct dane_name *n;
 
-	if (q->ans != NULL && q->ans->n == 0 &&
-	    (q->ans->rcode == 0 || q->ans->rcode == DANE_RCODE_NXDOMAIN) &&
-	    q->ans->security != RESOLVER_BOGUS)
-		return 0;	/* no such SRV: not a problem */
-	if (q->ans != NULL && q->ans->security == RESOLVER_INSECURE && q->ans->n > 0) {
+	if (q->ans != NULL && q->ans->security != RESOLVER_BOGUS &&
+	    (q->ans->rcode == 0 || q->ans->rcode == DANE_RCODE_NXDOMAIN)) {
+		if (q->ans->n == 0 || q->ans->security == RESOLVER_SECURE)
+			return 0;	/* no such SRV, or usable targets */
 		if ((n = dane_name_add(res, q->name, "")) != NULL) {
 			n->verdict = DANE_INSECURE;
 			n->security = RESOLVER_INSECURE;
