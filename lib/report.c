@@ -55,7 +55,10 @@ void
 report_render_text(FILE *fp, const json_t *report)
 {
 	const json_t *ins = json_object_get(report, "inspection");
+	const json_t *probes = json_object_get(report, "probes");
 
 	if (ins != NULL)
 		report_render_inspection(fp, ins);
+	if (probes != NULL)
+		report_render_probes(fp, probes, json_object_get(report, "summary"));
 }

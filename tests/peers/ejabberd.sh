@@ -12,8 +12,9 @@
 #       is the only way in, and a serverAuth-only client chain gets
 #       <failure><not-authorized/><text>unsupported certificate
 #       purpose</text></failure> (reference/xmpp-s2s.md §4).
-#       --dns PORT: resolve through 127.0.0.1:PORT (e.g. unbound_start) for
-#       its own outgoing s2s. --c2s PORT: also a c2s listener (STARTTLS).
+#       --dns PORT: SRV lookups for its own outgoing s2s go to
+#       127.0.0.1:PORT (unbound_start); SRV targets are then resolved by
+#       getaddrinfo, so make them localhost (dns_xmpp_peer ... - localhost). --c2s PORT: also a c2s listener (STARTTLS).
 #       --direct-tls PORT: also XEP-0368 direct TLS s2s on PORT.
 #       DIR (created; handed to the ejabberd user) holds ejabberd.yml, the
 #       certificates, spool and logs/ejabberd.log. Returns when the port
@@ -26,6 +27,9 @@
 #       `dump_table FILE s2s`; FILE must be writable by user ejabberd).
 #   ejabberd_log DIR: path of the node's ejabberd.log (grep it for
 #       "Accepted inbound s2s" / "Failed inbound s2s EXTERNAL").
+#   ejabberd_wait_log DIR ERE [SECONDS]
+#       Until the log has a line matching ERE (default 10 s; the log is
+#       written a little after the event). Returns 1 on timeout.
 #
 # No epmd: the node uses a fixed Erlang distribution port (ERL_DIST_PORT from
 # free_port, -start_epmd false), so nothing outlives the test and other
@@ -80,11 +84,12 @@ ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 -kernel inet_dist_use_interface {127,0,
 EJABBERD_PID_PATH=$_ej_dir/ejabberd.pid
 EOF
 	if [ -n "$_ej_dns" ]; then
+		# order matters: resolv_conf "" first, or /etc/resolv.conf wins
 		cat > "$_ej_dir/inetrc" <<EOF
-{lookup, [dns]}.
-{nameserver, {127,0,0,1}, $_ej_dns}.
 {resolv_conf, ""}.
 {hosts_file, ""}.
+{lookup, [dns]}.
+{nameserver, {127,0,0,1}, $_ej_dns}.
 EOF
 	else
 		cp /etc/ejabberd/inetrc "$_ej_dir/inetrc" 2>/dev/null ||
@@ -122,6 +127,7 @@ EOF
 		fi
 		echo "modules:"
 		echo "  mod_disco: {}"
+		echo "  mod_ping: {}"
 		[ "$_ej_dialback" = no ] || echo "  mod_s2s_dialback: {}"
 	} > "$_ej_dir/ejabberd.yml"
 	chown -R ejabberd:ejabberd "$_ej_dir"
@@ -143,6 +149,15 @@ ejabberd_ctl() {
 }
 
 ejabberd_log() { echo "$1/logs/ejabberd.log"; }
+
+ejabberd_wait_log() {
+	_ejw_n=$(( ${3:-10} * 10 ))
+	until grep -qE -- "$2" "$1/logs/ejabberd.log" 2>/dev/null; do
+		_ejw_n=$((_ejw_n - 1))
+		[ "$_ejw_n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
 
 ejabberd_stop() {
 	_ejs_dir=$1
