@@ -525,17 +525,14 @@ record_deployed(struct run *r)
 static int
 stage_act(struct run *r)
 {
-	int configured = r->have_target;
-
-	if (r->dec.action == DECIDE_REFUSE) {
-		if (configured)
-			restore_if_overwritten(r);
-		return GUARD_ERROR;
-	}
-	if (!configured) {
+	if (!r->have_target) {
 		action(r, "none", 1, "no deploy target configured for %s: nothing was deployed (report only)",
 		    r->o->domain);
 		return GUARD_NOTHING;
+	}
+	if (r->dec.action == DECIDE_REFUSE) {
+		restore_if_overwritten(r);
+		return GUARD_ERROR;
 	}
 	if (r->o->dry_run) {
 		action(r, "none", 1, "dry run: would %s", policy_action_name(r->dec.action));
