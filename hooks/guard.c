@@ -39,6 +39,7 @@ struct run {
 	struct policy_input	 in;
 	struct decision		 dec;
 	int			 reissued;	/* the candidate now is a re-issue */
+	int			 stale;		/* check: pending dropped, nothing to do */
 	int			 exit;
 };
 
@@ -585,7 +586,7 @@ fill_report(struct run *r)
 		json_object_set_new(rep, "probes", probe_results_to_json(r->probes));
 		json_object_set_new(rep, "summary", probe_summary_to_json(r->probes));
 	}
-	if (r->ins != NULL)
+	if (r->ins != NULL && !r->stale)
 		json_object_set_new(rep, "decision", policy_decision_to_json(&r->dec, &r->in));
 	json_object_set_new(rep, "actions", json_incref(r->actions));
 	json_object_set_new(rep, "exit", json_integer(r->exit));
@@ -603,6 +604,31 @@ run_free(struct run *r)
 	json_decref(r->actions);
 	json_decref(r->st);
 	state_lock_release(r->lock);
+}
+
+/*
+ * check: a pending certificate that is no newer than the deployed one (it
+ * was deployed by hand, or a later renewal went through) is dropped.
+ */
+static int
+stale_pending(struct run *r)
+{
+	struct s2s_err err = { 0 };
+
+	const struct cert_summary *c, *p;
+
+	if (!r->o->candidate_is_pending || r->prev_ins == NULL || !r->prev_is_deployed)
+		return 0;
+	c = &r->ins->certs[0];
+	p = &r->prev_ins->certs[0];
+	if (c->not_after > p->not_after ||
+	    (c->not_after == p->not_after && strcmp(c->serial, p->serial) != 0))
+		return 0;
+	json_object_del(r->st, "pending");
+	state_stash_drop(r->sdir, r->o->domain, "pending", &err);
+	action(r, "drop-pending", 1, "the pending certificate is older than, or the same as, the deployed one");
+	r->stale = 1;
+	return 1;
 }
 
 /* Steps up to the decision; returns 0 or an error (nothing changed yet). */
@@ -628,6 +654,8 @@ prepare(struct run *r, struct s2s_err *err)
 		return rc;
 	if ((rc = stage_inspect(r, err)) != 0)
 		return rc;
+	if (stale_pending(r))
+		return 0;
 	if ((rc = guard_peers(o->cfg, o->dom, o->domain, &o->dl, &r->peers, r->actions, err)) != 0)
 		log_msg(o->log, LOG_WARNING, "%s: peers: %s", o->domain, err->msg);
 	if (want_probe(r) && (rc = stage_probe(r, err)) != 0) {
@@ -691,9 +719,13 @@ guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct 
 		run_free(&r);
 		return rc;
 	}
-	if (r.dec.action == DECIDE_REISSUE)
-		try_reissue(&r);
-	r.exit = stage_act(&r);
+	if (r.stale)
+		r.exit = GUARD_NOTHING;
+	else {
+		if (r.dec.action == DECIDE_REISSUE)
+			try_reissue(&r);
+		r.exit = stage_act(&r);
+	}
 	note_probes(&r);
 	fill_report(&r);
 	if (r.st != NULL && state_save(r.sdir, o->domain, r.st, err) != 0)
