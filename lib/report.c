@@ -55,7 +55,15 @@ void
 report_render_text(FILE *fp, const json_t *report)
 {
 	const json_t *ins = json_object_get(report, "inspection");
+	const json_t *probes = json_object_get(report, "probes");
+	const json_t *dane = json_object_get(report, "dane");
+	size_t i;
 
 	if (ins != NULL)
 		report_render_inspection(fp, ins);
+	/* "dane": one object per domain checked */
+	for (i = 0; i < json_array_size(dane); i++)
+		report_render_dane(fp, json_array_get(dane, i));
+	if (probes != NULL)
+		report_render_probes(fp, probes, json_object_get(report, "summary"));
 }

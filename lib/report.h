@@ -30,5 +30,7 @@ void	 report_render_text(FILE *fp, const json_t *report);
 
 /* Section renderers, one file each (report_*.c). */
 void	 report_render_inspection(FILE *fp, const json_t *inspection);
+void	 report_render_probes(FILE *fp, const json_t *probes, const json_t *summary);
+void	 report_render_dane(FILE *fp, const json_t *dane);
 
 #endif

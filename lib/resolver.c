@@ -47,6 +47,13 @@ resolver_configure(struct ub_ctx *ub, const char *forwarder,
 		if ((rc = ub_ctx_set_fwd(ub, forwarder)) != 0)
 			return err_set(err, S2S_EINVAL, "resolver %s: %s", forwarder,
 			    ub_strerror(rc));
+		/*
+		 * libunbound answers names under the special-use "test." itself
+		 * (NXDOMAIN, RFC 6761); a chosen resolver (e.g. a test server for
+		 * example.test zones) must get those queries too.
+		 */
+		if ((rc = ub_ctx_set_option(ub, "local-zone:", "test. transparent")) != 0)
+			return err_set(err, S2S_EINVAL, "resolver: %s", ub_strerror(rc));
 	} else {
 		if ((rc = ub_ctx_resolvconf(ub, NULL)) != 0)
 			return err_set(err, S2S_EIO, "resolv.conf: %s", ub_strerror(rc));

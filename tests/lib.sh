@@ -21,8 +21,9 @@ $_cleanups"; }
 
 _run_cleanups() {
 	rc=$?
+	trap '' INT TERM HUP PIPE
 	set +e
-	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ]; then
+	if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ "$rc" -ne 141 ]; then
 		for f in $(find "$T" -name '*.log' -size -2M 2>/dev/null); do
 			echo "----- $f (last 40 lines)"; tail -n 40 "$f"
 		done
@@ -34,7 +35,9 @@ _run_cleanups() {
 	exit "$rc"
 }
 trap _run_cleanups EXIT
-trap 'exit 130' INT TERM
+# also on signals (a closed output pipe, a hangup), or servers would leak
+trap 'exit 130' INT TERM HUP
+trap 'exit 141' PIPE
 
 say() { printf '%s: %s\n' "$_test_name" "$*"; }
 fail() { printf '%s: FAIL: %s\n' "$_test_name" "$*" >&2; exit 1; }

@@ -28,13 +28,15 @@ ej_port=$(free_port) ej_dtls=$(free_port)
 ejabberd_start "$T/ej" ej.peer.test "$ej_port" --direct-tls "$ej_dtls"
 say "ejabberd started in ${EJABBERD_START_MS} ms"
 pr_port=$(free_port) pr_dtls=$(free_port)
-prosody_start "$T/pr" pr.peer.test "$pr_port" --direct-tls "$pr_dtls"
+prosody_start "$T/pr" pr.peer.test "$pr_port" --direct-tls "$pr_dtls" --vhosts 3
 say "prosody started in ${PROSODY_START_MS} ms"
 
 [ "$(tls_subject starttls ej.peer.test "$ej_port")" = ej.peer.test ] || fail "ejabberd STARTTLS cert"
 [ "$(tls_subject direct ej.peer.test "$ej_dtls")" = ej.peer.test ] || fail "ejabberd direct TLS cert"
 [ "$(tls_subject starttls pr.peer.test "$pr_port")" = pr.peer.test ] || fail "prosody STARTTLS cert"
 [ "$(tls_subject direct pr.peer.test "$pr_dtls")" = pr.peer.test ] || fail "prosody direct TLS cert"
+# extra virtual hosts share the wildcard certificate
+[ "$(tls_subject starttls vhost003.peer.test "$pr_port")" = '*.peer.test' ] || fail "prosody vhost cert"
 
 # both ask the initiator for a client certificate (SASL EXTERNAL needs it)
 echo | timeout 15 openssl s_client -starttls xmpp-server -xmpphost ej.peer.test \

@@ -12,20 +12,26 @@
 #       is the only way in, and a serverAuth-only client chain gets
 #       <failure><not-authorized/><text>unsupported certificate
 #       purpose</text></failure> (reference/xmpp-s2s.md §4).
-#       --dns PORT: resolve through 127.0.0.1:PORT (e.g. unbound_start) for
-#       its own outgoing s2s. --c2s PORT: also a c2s listener (STARTTLS).
+#       --dns PORT: SRV lookups for its own outgoing s2s go to
+#       127.0.0.1:PORT (unbound_start); SRV targets are then resolved by
+#       getaddrinfo, so make them localhost (dns_xmpp_peer ... - localhost). --c2s PORT: also a c2s listener (STARTTLS).
 #       --direct-tls PORT: also XEP-0368 direct TLS s2s on PORT.
 #       DIR (created; handed to the ejabberd user) holds ejabberd.yml, the
 #       certificates, spool and logs/ejabberd.log. Returns when the port
 #       accepts; stops from at_exit. Fails the test if it does not start.
 #       Sets EJABBERD_START_MS to the time it took.
-#   ejabberd_stop DIR
+#   ejabberd_stop DIR [--kill]
 #       Stop the node started in DIR and wait for it to exit (idempotent).
+#       A clean stop takes about 2.5 s; --kill (used by the at_exit cleanup,
+#       after logs were shown) is immediate.
 #   ejabberd_ctl DIR COMMAND [ARG...]
 #       Run an ejabberdctl command against that node (e.g. incoming_s2s_number,
 #       `dump_table FILE s2s`; FILE must be writable by user ejabberd).
 #   ejabberd_log DIR: path of the node's ejabberd.log (grep it for
 #       "Accepted inbound s2s" / "Failed inbound s2s EXTERNAL").
+#   ejabberd_wait_log DIR ERE [SECONDS]
+#       Until the log has a line matching ERE (default 10 s; the log is
+#       written a little after the event). Returns 1 on timeout.
 #
 # No epmd: the node uses a fixed Erlang distribution port (ERL_DIST_PORT from
 # free_port, -start_epmd false), so nothing outlives the test and other
@@ -80,11 +86,12 @@ ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 -kernel inet_dist_use_interface {127,0,
 EJABBERD_PID_PATH=$_ej_dir/ejabberd.pid
 EOF
 	if [ -n "$_ej_dns" ]; then
+		# order matters: resolv_conf "" first, or /etc/resolv.conf wins
 		cat > "$_ej_dir/inetrc" <<EOF
-{lookup, [dns]}.
-{nameserver, {127,0,0,1}, $_ej_dns}.
 {resolv_conf, ""}.
 {hosts_file, ""}.
+{lookup, [dns]}.
+{nameserver, {127,0,0,1}, $_ej_dns}.
 EOF
 	else
 		cp /etc/ejabberd/inetrc "$_ej_dir/inetrc" 2>/dev/null ||
@@ -122,11 +129,12 @@ EOF
 		fi
 		echo "modules:"
 		echo "  mod_disco: {}"
+		echo "  mod_ping: {}"
 		[ "$_ej_dialback" = no ] || echo "  mod_s2s_dialback: {}"
 	} > "$_ej_dir/ejabberd.yml"
 	chown -R ejabberd:ejabberd "$_ej_dir"
 
-	at_exit "ejabberd_stop '$_ej_dir'"
+	at_exit "ejabberd_stop '$_ej_dir' --kill"
 	ejabberd_ctl "$_ej_dir" start >"$_ej_dir/logs/start.out" 2>&1 ||
 		fail "ejabberd_start: ejabberdctl start failed: $(cat "$_ej_dir/logs/start.out")"
 	# the listener opens after the node says "started"; poll the port
@@ -144,13 +152,26 @@ ejabberd_ctl() {
 
 ejabberd_log() { echo "$1/logs/ejabberd.log"; }
 
+ejabberd_wait_log() {
+	_ejw_n=$(( ${3:-10} * 10 ))
+	until grep -qE -- "$2" "$1/logs/ejabberd.log" 2>/dev/null; do
+		_ejw_n=$((_ejw_n - 1))
+		[ "$_ejw_n" -gt 0 ] || return 1
+		sleep 0.1
+	done
+}
+
 ejabberd_stop() {
 	_ejs_dir=$1
 	[ -f "$_ejs_dir/node" ] || return 0
 	_ejs_pid=$(cat "$_ejs_dir/ejabberd.pid" 2>/dev/null || true)
 	if [ -n "$_ejs_pid" ]; then
 		# the VM stops cleanly on SIGTERM (init:stop), faster than ejabberdctl
-		kill -TERM "$_ejs_pid" 2>/dev/null || true
+		if [ "${2:-}" = --kill ]; then
+			kill -KILL "$_ejs_pid" 2>/dev/null || true
+		else
+			kill -TERM "$_ejs_pid" 2>/dev/null || true
+		fi
 		_ejs_n=100
 		while kill -0 "$_ejs_pid" 2>/dev/null && [ "$_ejs_n" -gt 0 ]; do
 			sleep 0.1; _ejs_n=$((_ejs_n - 1))

@@ -4,7 +4,7 @@
 #   prosody_start DIR DOMAIN PORT [--dialback] [--ca FILE]
 #                 [--cert FULLCHAIN --key KEY] [--direct-tls PORT]
 #                 [--c2s PORT] [--dns PORT] [--vhosts N] [--vhost-file FILE]
-#                 [--lenient]
+#                 [--lenient] [--log-level debug|info|warn]
 #       Start Prosody serving VirtualHost DOMAIN with s2s STARTTLS on
 #       127.0.0.1:PORT, s2s_secure_auth = true (certificates only), dialback
 #       disabled unless --dialback, trusting --ca (default: root.pem of the
@@ -19,10 +19,12 @@
 #       --vhost-file FILE: more VirtualHosts, one name per line, sharing one
 #         certificate issued for all of them.
 #       --lenient: s2s_secure_auth = false.
+#       --log-level: prosody.log level (default debug).
 #       DIR (created; given to user prosody) holds prosody.cfg.lua, pki/,
 #       data/ and prosody.log (debug level). Prosody runs as user prosody in
-#       the foreground (-F) in the background of the test. Returns when the
-#       s2s port accepts; stops from at_exit. Sets PROSODY_START_MS.
+#       the foreground (-F) in the background of the test. Returns when a
+#       STARTTLS handshake on PORT completes (all hosts loaded); stops from
+#       at_exit. Sets PROSODY_START_MS.
 #   prosody_stop DIR
 #       SIGTERM, wait for exit (idempotent).
 #   prosody_ctl DIR ARGS...
@@ -41,11 +43,12 @@ prosody_start() {
 	[ $# -ge 3 ] || fail "usage: prosody_start DIR DOMAIN PORT [options]"
 	_pr_dir=$1 _pr_dom=$2 _pr_port=$3; shift 3
 	_pr_dialback=no _pr_ca="" _pr_cert="" _pr_key="" _pr_dtls="" _pr_c2s=""
-	_pr_dns="" _pr_nv=0 _pr_vfile="" _pr_secure=true
+	_pr_dns="" _pr_nv=0 _pr_vfile="" _pr_secure=true _pr_loglevel=debug
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--dialback) _pr_dialback=yes; shift ;;
 		--lenient) _pr_secure=false; shift ;;
+		--log-level) _pr_loglevel=$2; shift 2 ;;
 		--ca) _pr_ca=$2; shift 2 ;;
 		--cert) _pr_cert=$2; shift 2 ;;
 		--key) _pr_key=$2; shift 2 ;;
@@ -110,7 +113,7 @@ prosody_start() {
 	{
 		echo "pidfile = $(_pr_q prosody.pid)"
 		echo "data_path = $(_pr_q data)"
-		echo "log = { debug = $(_pr_q prosody.log) }"
+		echo "log = { $_pr_loglevel = $(_pr_q prosody.log) }"
 		echo 'interfaces = { "127.0.0.1" }'
 		echo 'local_interfaces = { "127.0.0.1" }'
 		echo "s2s_ports = { $_pr_port }"
@@ -130,8 +133,11 @@ prosody_start() {
 		echo 'storage = "internal"'
 		echo 'statistics = nil'
 		if [ -n "$_pr_dns" ]; then
-			echo "unbound = { resolvconf = false; hoststxt = false; trusted = { };"
-			echo "            forward = { \"127.0.0.1@$_pr_dns\" } }"
+			# libunbound serves "test." itself (empty, RFC 6761) unless told not to
+			echo "unbound = { resolvconf = false; hoststxt = false;"
+			echo "            forward = { \"127.0.0.1@$_pr_dns\" };"
+			echo "            options = { [\"local-zone:\"] = \"test. transparent\";"
+			echo "                        [\"do-not-query-localhost:\"] = \"no\" } }"
 		fi
 		echo
 		echo "VirtualHost $(_pr_lua_str "$_pr_dom")"
@@ -158,6 +164,15 @@ prosody_start() {
 			fail "prosody exited at start: $(tail -n 5 "$_pr_dir/console.log" "$_pr_dir/prosody.log" 2>/dev/null)"
 		_pr_n=$((_pr_n - 1))
 		[ "$_pr_n" -gt 0 ] || fail "prosody on port $_pr_port did not start"
+		sleep 0.1
+	done
+	# the port listens before every host is loaded; the TLS handshake only
+	# completes once the event loop runs, i.e. when startup is over
+	_pr_n=600
+	until echo | timeout 10 openssl s_client -starttls xmpp-server -xmpphost "$_pr_dom" \
+		-connect "127.0.0.1:$_pr_port" 2>/dev/null | grep -q 'BEGIN CERTIFICATE'; do
+		_pr_n=$((_pr_n - 1))
+		[ "$_pr_n" -gt 0 ] || fail "prosody on port $_pr_port never completed a handshake"
 		sleep 0.1
 	done
 	PROSODY_START_MS=$(( $(_pr_ms) - _pr_t0 ))

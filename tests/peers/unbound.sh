@@ -23,10 +23,13 @@
 #   dns_srv FILE SERVICE DOMAIN PORT [TARGET [PRIO [WEIGHT]]]
 #       _SERVICE._tcp.DOMAIN SRV; SERVICE is xmpp-server, xmpps-server, ...;
 #       TARGET defaults to DOMAIN, PRIO 0, WEIGHT 5.
-#   dns_xmpp_peer FILE DOMAIN PORT [DIRECT_TLS_PORT]
-#       What a federating server needs: SRV _xmpp-server._tcp.DOMAIN -> DOMAIN
-#       PORT (and _xmpps-server when DIRECT_TLS_PORT is given) and A DOMAIN
-#       127.0.0.1.
+#   dns_xmpp_peer FILE DOMAIN PORT [DIRECT_TLS_PORT|- [TARGET]]
+#       What a federating server needs: SRV _xmpp-server._tcp.DOMAIN -> TARGET
+#       (default DOMAIN) PORT, _xmpps-server too when DIRECT_TLS_PORT is given
+#       (not "-"), and A DOMAIN 127.0.0.1. Use TARGET localhost when ejabberd
+#       must connect there: it looks up SRV through --dns but resolves SRV
+#       targets with getaddrinfo (the system resolver), which knows
+#       localhost but not the test names.
 #   dns_query PORT NAME TYPE
 #       The answers' RDATA, one per line (drill -Q), e.g. "0 5 5269 x.test.".
 
@@ -43,8 +46,8 @@ dns_srv() {
 	dns_rr "$1" "_$2._tcp.$(_ub_fqdn "$3") 60 IN SRV ${6:-0} ${7:-5} $4 $_ub_t"
 }
 dns_xmpp_peer() {
-	dns_srv "$1" xmpp-server "$2" "$3"
-	[ -z "${4:-}" ] || dns_srv "$1" xmpps-server "$2" "$4"
+	dns_srv "$1" xmpp-server "$2" "$3" "${5:-$2}"
+	case ${4:--} in -) ;; *) dns_srv "$1" xmpps-server "$2" "$4" "${5:-$2}" ;; esac
 	dns_a "$1" "$2"
 }
 

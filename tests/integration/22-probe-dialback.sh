@@ -1,0 +1,55 @@
+#!/bin/sh
+# With dialback enabled on the peer, a refused certificate is reported as
+# dialback-only (federation limps on through dialback) while keeping the
+# peer's words; a self-signed certificate is refused by ejabberd too.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/peers/ejabberd.sh"
+. "$TOP/tests/peers/prosody.sh"
+
+P=$(pki)
+ej=$(free_port) ejdb=$(free_port) prdb=$(free_port) prlen=$(free_port)
+ejabberd_start "$T/ej" ej.peer.test "$ej"
+ejabberd_start "$T/ejdb" ej.peer.test "$ejdb" --dialback
+prosody_start "$T/prdb" pr.peer.test "$prdb" --dialback
+prosody_start "$T/prlen" pr.peer.test "$prlen" --dialback --lenient
+
+probe() {
+	_cert=$1 _key=$2 _peer=$3
+	s2sguard-probe --from xmpp.example.test --ca-file "$P/root.pem" \
+		--cert "$_cert" --key "$_key" --peer "$_peer" --json
+}
+field() { python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["probes"][0]; print(eval(sys.argv[2]))' "$@"; }
+
+# ejabberd + dialback, serverAuth-only chain: EXTERNAL fails, dialback remains
+expect_exit 1 probe "$P/leaf-server.fullchain.pem" "$P/leaf-server.key" \
+	"ej.peer.test=127.0.0.1:$ejdb" > "$T/ejdb.json"
+[ "$(field "$T/ejdb.json" 'p["verdict"]')" = dialback-only ] || fail "ejabberd+dialback: $(cat "$T/ejdb.json")"
+assert_grep '"reason": "not-authorized: unsupported certificate purpose \(SASL EXTERNAL failed; dialback offered\)"' "$T/ejdb.json"
+[ "$(field "$T/ejdb.json" 'p["features"]["dialback"]')" = True ] || fail "dialback feature not seen"
+
+# ejabberd + dialback, both EKUs: accepted, dialback offered as well
+expect_exit 0 probe "$P/leaf-both.fullchain.pem" "$P/leaf-both.key" \
+	"ej.peer.test=127.0.0.1:$ejdb" > "$T/ejdb-both.json"
+[ "$(field "$T/ejdb-both.json" 'p["verdict"]')" = accepted ] || fail "ejabberd+dialback, leaf-both"
+
+# ejabberd (strict) refuses a self-signed certificate, in its words
+expect_exit 1 probe "$P/selfsigned.pem" "$P/selfsigned.key" \
+	"ej.peer.test=127.0.0.1:$ej" > "$T/ej-self.json"
+[ "$(field "$T/ej-self.json" 'p["verdict"]')" = rejected ] || fail "ejabberd self-signed: $(cat "$T/ej-self.json")"
+assert_grep '"reason": "not-authorized: .*self.signed' "$T/ej-self.json"
+
+# Prosody + dialback + s2s_secure_auth: secure auth wins, still rejected
+expect_exit 1 probe "$P/selfsigned.pem" "$P/selfsigned.key" \
+	"pr.peer.test=127.0.0.1:$prdb" > "$T/prdb-self.json"
+[ "$(field "$T/prdb-self.json" 'p["verdict"]')" = rejected ] || fail "prosody secure+dialback self-signed: $(cat "$T/prdb-self.json")"
+# Prosody + dialback without secure auth: no EXTERNAL for us, dialback only
+expect_exit 1 probe "$P/selfsigned.pem" "$P/selfsigned.key" \
+	"pr.peer.test=127.0.0.1:$prlen" > "$T/prlen-self.json"
+say "prosody lenient+dialback, self-signed: $(field "$T/prlen-self.json" 'p["verdict"] + " / " + p["reason"]')"
+[ "$(field "$T/prlen-self.json" 'p["verdict"]')" = dialback-only ] || fail "prosody lenient+dialback self-signed: $(cat "$T/prlen-self.json")"
+
+# Prosody + dialback, serverAuth-only chain: still accepted
+expect_exit 0 probe "$P/leaf-server.fullchain.pem" "$P/leaf-server.key" \
+	"pr.peer.test=127.0.0.1:$prdb" > "$T/prdb.json"
+[ "$(field "$T/prdb.json" 'p["features"]["dialback"]')" = True ] || fail "prosody dialback feature not seen"
+say "dialback peers: verdicts keep the peers' reasons and show dialback"
