@@ -550,6 +550,9 @@ job_on_read_error(struct job *j, const struct s2s_err *e)
 		job_finish(j, PROBE_TLS_FAILED, 0, "peer rejected our certificate: %s", e->msg);
 	else if (j->ssl != NULL)
 		job_finish(j, PROBE_TLS_FAILED, 0, "%s", e->msg);
+	else if (j->phase == PH_HEADER_PRE && xmpp_stream_bytes(j->xs) == 0)
+		job_finish(j, PROBE_PROTOCOL_ERROR, 0,
+		    "connection closed before any stream data (%s)", e->msg);
 	else
 		job_finish(j, PROBE_PROTOCOL_ERROR, 0, "%s while waiting for %s", e->msg,
 		    job_waiting_for(j));

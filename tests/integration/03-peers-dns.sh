@@ -10,8 +10,9 @@ z=$T/zone
 dns_xmpp_peer "$z" ej.peer.test 15269 15270
 dns_srv "$z" xmpp-server nope.peer.test 0 .
 dns_a "$z" two.peer.test 127.0.0.2
+printf '  local-data: "extra.peer.test. 60 IN A 127.0.0.9"\n' > "$T/extra.conf"
 port=$(free_port)
-unbound_start "$T/ub" "$port" "$z"
+unbound_start "$T/ub" "$port" "$z" --conf "$T/extra.conf"
 say "unbound started in ${UNBOUND_START_MS} ms"
 
 [ "$(dns_query "$port" _xmpp-server._tcp.ej.peer.test SRV)" = \
@@ -21,6 +22,7 @@ say "unbound started in ${UNBOUND_START_MS} ms"
 [ "$(dns_query "$port" ej.peer.test A)" = 127.0.0.1 ] || fail "A ej.peer.test"
 [ "$(dns_query "$port" _xmpp-server._tcp.nope.peer.test SRV | awk '{print $4}')" = . ] ||
 	fail "SRV target ."
+[ "$(dns_query "$port" extra.peer.test A)" = 127.0.0.9 ] || fail "--conf lines"
 drill -p "$port" example.com A @127.0.0.1 >"$T/out" 2>&1 || true
 assert_grep 'rcode: NXDOMAIN' "$T/out"
 
