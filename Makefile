@@ -1,5 +1,6 @@
 # s2sguard: plain Makefile, pkg-config for every dependency.
 # Targets: all check unit integration lint fuzz bench install uninstall deps demo clean
+#          deb rpm package-check
 
 VERSION		= 0.1.0
 PREFIX		?= /usr/local
@@ -51,7 +52,8 @@ asan_objs	= $(patsubst %.c,build/asan/%.o,$(1))
 LIBS		= $(if $(HOOKS_SRC),build/libhooks.a) $(if $(ACME_SRC),build/libacme.a) build/libs2sguard.a
 ASAN_LIBS	= $(patsubst build/%,build/asan/%,$(LIBS))
 
-.PHONY: all check unit integration lint fuzz bench install uninstall deps demo clean
+.PHONY: all check unit integration lint fuzz bench install uninstall deps demo clean \
+	deb rpm package-check FORCE
 .SUFFIXES:
 .SECONDARY:
 
@@ -131,24 +133,51 @@ deps:
 demo: deps all
 	sh scripts/demo.sh
 
+# Installation. DESTDIR stages (packages); PREFIX, sysconfdir and
+# localstatedir are compiled into the binaries (build/gen/paths rebuilds
+# them when one changes). An existing s2sguard.conf is never overwritten.
+# The units name $(BINDIR) and the state directory as installed.
+UNITS_SRC	= $(wildcard packaging/systemd/*.service packaging/systemd/*.timer)
+PKG_SCRIPTS	= $(wildcard packaging/scripts/*)
+
+build/gen/paths: FORCE
+	@mkdir -p $(@D)
+	@echo '$(BINDIR) $(sysconfdir) $(localstatedir) $(DATADIR)' | cmp -s - $@ || \
+		echo '$(BINDIR) $(sysconfdir) $(localstatedir) $(DATADIR)' > $@
+$(call objs,$(LIB_SRC) $(ACME_SRC) $(HOOKS_SRC) $(MAIN_SRC)): build/gen/paths
+
 install: all
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 		$(DESTDIR)$(DATADIR)/templates $(DESTDIR)$(sysconfdir)/s2sguard
 	install -m 755 $(BINS) $(DESTDIR)$(BINDIR)/
-	for m in $(wildcard doc/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/; done
-	for m in $(wildcard doc/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/; done
-	for t in $(wildcard templates/*); do install -m 644 $$t $(DESTDIR)$(DATADIR)/templates/; done
+	for m in $(wildcard doc/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
+	for m in $(wildcard doc/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/ || exit 1; done
+	if [ -d templates ]; then cd templates && find . -type f | while read -r t; do \
+		install -D -m 644 "$$t" "$(DESTDIR)$(DATADIR)/templates/$$t" || exit 1; done; fi
+	for s in $(PKG_SCRIPTS); do install -m 755 $$s $(DESTDIR)$(DATADIR)/ || exit 1; done
 	if [ -f templates/s2sguard.conf ] && [ ! -e $(DESTDIR)$(sysconfdir)/s2sguard/s2sguard.conf ]; then \
 		install -m 640 templates/s2sguard.conf $(DESTDIR)$(sysconfdir)/s2sguard/s2sguard.conf; fi
-	if [ -d packaging/systemd ]; then install -d $(DESTDIR)$(SYSTEMDUNITDIR) && \
-		install -m 644 packaging/systemd/*.service packaging/systemd/*.timer $(DESTDIR)$(SYSTEMDUNITDIR)/; fi
+	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
+	for u in $(UNITS_SRC); do sed -e 's|/usr/bin/|$(BINDIR)/|g' \
+		-e 's|/var/lib/s2sguard|$(localstatedir)/lib/s2sguard|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \
+		chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} || exit 1; done
 
+# Leaves s2sguard.conf and the state directory: they are the admin's.
 uninstall:
 	rm -f $(patsubst build/%,$(DESTDIR)$(BINDIR)/%,$(BINS))
 	rm -f $(patsubst doc/%,$(DESTDIR)$(MANDIR)/man1/%,$(wildcard doc/*.1))
 	rm -f $(patsubst doc/%,$(DESTDIR)$(MANDIR)/man5/%,$(wildcard doc/*.5))
 	rm -rf $(DESTDIR)$(DATADIR)
-	rm -f $(DESTDIR)$(SYSTEMDUNITDIR)/s2sguard-check.service $(DESTDIR)$(SYSTEMDUNITDIR)/s2sguard-check.timer
+	rm -f $(patsubst packaging/systemd/%,$(DESTDIR)$(SYSTEMDUNITDIR)/%,$(UNITS_SRC))
+
+# Packages (packaging/): build the .deb and the RPM from a `git archive`
+# of HEAD into build/pkg/; package-check also installs, verifies and
+# purges the .deb (as root; CI runs it before `make check`).
+deb rpm:
+	sh packaging/build.sh $@
+
+package-check:
+	sh packaging/check.sh
 
 clean:
 	rm -rf build

@@ -11,7 +11,7 @@ openssl ca-certificates curl"
 PEERS="prosody lua-sec lua-unbound ejabberd erlang-p1-tls pebble certbot
 dehydrated lego unbound ldnsutils nsd python3 python3-aiosmtpd faketime hyperfine
 iproute2 procps psmisc time"
-PACKAGING="debhelper devscripts lintian rpm man-db groff-base systemd"
+PACKAGING="debhelper devscripts lintian rpm man-db groff-base systemd adduser"
 
 want="$BUILD $PEERS ${S2SGUARD_DEPS_EXTRA:-}"
 [ "${1:-}" = "--packaging" ] && want="$want $PACKAGING"

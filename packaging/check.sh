@@ -1,0 +1,243 @@
+#!/bin/sh
+# packaging/check.sh (make package-check): build the packages and check
+# them the way an admin would meet them. As root on Debian 12 (CI):
+#
+#   versions agree (Makefile, debian/changelog, RPM spec)
+#   the .deb builds (dpkg-buildpackage -b -us -uc) and lintian finds no error
+#   dpkg -i works; postinst made the s2sguard user, /var/lib/s2sguard 0750,
+#     the conffile 0640, enabled the timer, and did not touch certbot
+#   every installed binary answers --version and --help
+#   systemd-analyze verify accepts the installed units
+#   man shows every installed page without a warning
+#   enable-certbot-hook links and unlinks certbot's deploy hook
+#   rpmbuild -bb builds the RPM (--nodeps on Debian)
+#   dpkg --purge leaves nothing behind outside the state directory
+#
+# Without root, the install steps are skipped. It prints one line per
+# check and a summary; it is not a test suite for tests/run, and its
+# summary deliberately differs from "N passed, N failed" (CI runs it
+# before `make check`, whose line is the last one).
+set -u
+cd "$(dirname "$0")/.." || exit 99
+top=$(pwd)
+out=$top/build/pkg
+mkdir -p "$out"
+log=$out/check.log
+: > "$log"
+start_all=$(date +%s)
+npass=0 nfail=0 nskip=0 failed=""
+
+ok() { npass=$((npass + 1)); echo "ok   $*"; }
+bad() { nfail=$((nfail + 1)); failed="$failed
+  $1"; echo "FAIL $*"; }
+skipped() { nskip=$((nskip + 1)); echo "skip $*"; }
+# step NAME CMD...: run CMD with output to the log; ok or FAIL with its tail
+step() {
+	_name=$1; shift
+	_t0=$(date +%s)
+	echo "== $_name: $*" >> "$log"
+	if "$@" >> "$log" 2>&1; then
+		ok "$_name ($(( $(date +%s) - _t0 ))s)"
+	else
+		bad "$_name" "(exit $?)"
+		tail -n 30 "$log" | sed 's/^/    /'
+	fi
+}
+
+version=$(sed -n 's/^VERSION[[:space:]]*=[[:space:]]*//p' Makefile)
+deb_version=$(dpkg-parsechangelog -l packaging/debian/changelog -S Version 2>/dev/null)
+rpm_version=$(sed -n 's/^Version:[[:space:]]*//p' packaging/rpm/s2sguard.spec)
+if [ "$version" = "$deb_version" ] && [ "$version" = "$rpm_version" ]; then
+	ok "versions agree: $version"
+else
+	bad "versions" "Makefile $version, debian/changelog $deb_version, spec $rpm_version"
+fi
+
+# --- the .deb -------------------------------------------------------------
+t0=$(date +%s)
+deb=$(sh packaging/build.sh deb 2>>"$log")
+if [ -n "$deb" ] && [ -f "$deb" ]; then
+	ok "dpkg-buildpackage -b -us -uc ($(( $(date +%s) - t0 ))s)"
+else
+	bad "dpkg-buildpackage" "(log: $out/deb-build.log)"
+	tail -n 30 "$out/deb-build.log" 2>/dev/null | sed 's/^/    /'
+	deb=""
+fi
+
+if [ -n "$deb" ]; then
+	t0=$(date +%s)
+	lintian --fail-on error --display-info "$deb" > "$out/lintian.txt" 2>&1
+	lrc=$?
+	grep -v 'running with root privileges' "$out/lintian.txt" | sed 's/^/    lintian: /'
+	nwarn=$(grep -c '^W: ' "$out/lintian.txt")
+	if [ "$lrc" -eq 0 ] && ! grep -q '^E: ' "$out/lintian.txt"; then
+		ok "lintian: no errors, $nwarn warnings ($(( $(date +%s) - t0 ))s)"
+	else
+		bad "lintian" "(errors above)"
+	fi
+fi
+
+# --- install, use, purge --------------------------------------------------
+# Paths an install may legitimately change and that purge need not restore.
+snapshot() {
+	find /etc /usr /lib /opt /srv /var -xdev 2>/dev/null |
+		grep -Ev '^/var/(lib/dpkg|lib/apt|cache|log|tmp|backups|mail|spool)(/|$)' |
+		grep -Ev '^/var/lib/s2sguard(/|$)' |
+		grep -Ev '^/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$' |
+		grep -Ev '^/etc/(ld\.so\.cache|\.pwd\.lock)$' | LC_ALL=C sort
+}
+
+check_installed() {
+	# postinst
+	getent passwd s2sguard >/dev/null && ok "postinst: system user s2sguard" ||
+		bad "postinst: no s2sguard user"
+	m=$(stat -c '%a %U' /var/lib/s2sguard 2>/dev/null)
+	[ "$m" = "750 root" ] && ok "postinst: /var/lib/s2sguard 0750 root" ||
+		bad "postinst: /var/lib/s2sguard is '$m', want '750 root'"
+	if [ -f templates/s2sguard.conf ]; then
+		m=$(stat -c '%a %U' /etc/s2sguard/s2sguard.conf 2>/dev/null)
+		[ "$m" = "640 root" ] && ok "conffile /etc/s2sguard/s2sguard.conf 0640" ||
+			bad "conffile mode '$m', want '640 root'"
+		grep -qx /etc/s2sguard/s2sguard.conf /var/lib/dpkg/info/s2sguard.conffiles 2>/dev/null &&
+			ok "s2sguard.conf is a conffile" || bad "s2sguard.conf is not a conffile"
+	else
+		skipped "conffile: templates/s2sguard.conf not in the tree yet"
+	fi
+	[ -L /etc/systemd/system/timers.target.wants/s2sguard-check.timer ] &&
+		ok "postinst: s2sguard-check.timer enabled" || bad "postinst: timer not enabled"
+	[ ! -e /etc/letsencrypt/renewal-hooks/deploy/00-s2sguard ] &&
+		ok "postinst: certbot hook not enabled without opt-in" ||
+		bad "postinst: certbot hook link exists after install"
+
+	# binaries
+	bins=$(dpkg -L s2sguard | grep '^/usr/bin/s2sguard-')
+	[ -n "$bins" ] || bad "no binaries installed"
+	for b in $bins; do
+		n=${b##*/}
+		v=$("$b" --version 2>&1); rc=$?
+		[ "$rc" -eq 0 ] && [ "$v" = "$n $version" ] && ok "$n --version: $v" ||
+			bad "$n --version" "exit $rc, '$v', want '$n $version'"
+		h=$("$b" --help 2>&1); rc=$?
+		[ "$rc" -eq 0 ] && printf '%s' "$h" | grep -q -- '--version' && ok "$n --help" ||
+			bad "$n --help" "exit $rc or no --version in: $(printf '%s' "$h" | head -n 3)"
+	done
+
+	# units
+	units=$(dpkg -L s2sguard | grep -E '^/lib/systemd/system/.*\.(service|timer)$')
+	if [ -z "$units" ]; then
+		bad "no systemd units installed"
+	elif [ ! -x /usr/bin/s2sguard-check ]; then
+		skipped "systemd-analyze verify: s2sguard-check not built yet (ExecStart must exist)"
+	else
+		v=$(systemd-analyze verify $units 2>&1); rc=$?
+		[ "$rc" -eq 0 ] && [ -z "$v" ] && ok "systemd-analyze verify $(echo $units)" ||
+			{ bad "systemd-analyze verify" "exit $rc:"; echo "$v" | sed 's/^/    /'; }
+	fi
+
+	# man pages
+	pages=$(dpkg -L s2sguard | grep -E '^/usr/share/man/man[0-9]/.+\.[0-9]')
+	for p in $pages; do
+		w=$(MANWIDTH=80 man --warnings -l "$p" 2>&1 >/dev/null)
+		[ -z "$w" ] && ok "man ${p##*/}" || { bad "man ${p##*/}" "warnings:"; echo "$w" | sed 's/^/    /'; }
+	done
+	for b in $bins; do
+		n=${b##*/}
+		printf '%s\n' "$pages" | grep -q "/$n\.1" && ok "man page for $n" || bad "no man page for $n"
+	done
+
+	# certbot opt-in
+	e=/usr/share/s2sguard/enable-certbot-hook
+	cd_=$(mktemp -d)
+	if [ -x "$e" ] && [ -x /usr/bin/s2sguard-hook ]; then
+		"$e" --config-dir "$cd_" >> "$log" 2>&1 &&
+			[ "$(readlink "$cd_/renewal-hooks/deploy/00-s2sguard")" = /usr/bin/s2sguard-hook ] &&
+			"$e" --config-dir "$cd_" --disable >> "$log" 2>&1 &&
+			[ ! -e "$cd_/renewal-hooks/deploy/00-s2sguard" ] &&
+			ok "enable-certbot-hook: links and unlinks" || bad "enable-certbot-hook"
+		# the real one, so that purge has a link to remove
+		made_hookdir=0
+		if [ -d /etc/letsencrypt ] && [ ! -e /etc/letsencrypt/renewal-hooks/deploy/00-s2sguard ]; then
+			[ -d /etc/letsencrypt/renewal-hooks ] || made_hookdir=1
+			"$e" >> "$log" 2>&1 || bad "enable-certbot-hook in /etc/letsencrypt"
+		fi
+	elif [ -x "$e" ]; then
+		"$e" --config-dir "$cd_" > "$cd_/out" 2>&1
+		[ $? -ne 0 ] && grep -q 'not found' "$cd_/out" &&
+			ok "enable-certbot-hook: refuses without s2sguard-hook" ||
+			bad "enable-certbot-hook without s2sguard-hook"
+		skipped "enable-certbot-hook link: s2sguard-hook not built yet"
+	else
+		bad "$e not installed"
+	fi
+	rm -rf "$cd_"
+}
+
+check_purged() {
+	dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'not-installed' ||
+		[ -z "$(dpkg-query -W -f='${Status}' s2sguard 2>/dev/null)" ] ||
+		bad "dpkg still knows s2sguard after purge"
+	[ ! -e /var/lib/s2sguard ] && ok "purge removed /var/lib/s2sguard" ||
+		bad "/var/lib/s2sguard left after purge"
+	[ ! -L /etc/letsencrypt/renewal-hooks/deploy/00-s2sguard ] &&
+		ok "purge removed the certbot hook link" || bad "certbot hook link left after purge"
+	if [ "${made_hookdir:-0}" -eq 1 ]; then
+		# made by enable-certbot-hook (as certbot makes them), not the package
+		rmdir /etc/letsencrypt/renewal-hooks/deploy /etc/letsencrypt/renewal-hooks 2>/dev/null
+	fi
+	snapshot > "$out/fs-after.txt"
+	LC_ALL=C comm -13 "$out/fs-before.txt" "$out/fs-after.txt" > "$out/fs-left.txt"
+	if [ -s "$out/fs-left.txt" ]; then
+		bad "purge left files behind:"; sed 's/^/    /' "$out/fs-left.txt" | head -n 40
+	else
+		ok "purge left nothing outside the state directory"
+	fi
+	getent passwd s2sguard >/dev/null && echo "note the s2sguard system user stays after purge (Debian practice)"
+}
+
+if [ -z "$deb" ]; then
+	skipped "install checks: no .deb"
+elif [ "$(id -u)" -ne 0 ]; then
+	skipped "install checks: not root"
+elif dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'ok installed'; then
+	bad "s2sguard is installed already: package-check installs and purges it; dpkg --purge s2sguard first"
+else
+	# No apt run by anyone else while the file system is compared.
+	exec 9>/tmp/s2s-apt.lock
+	flock 9
+	snapshot > "$out/fs-before.txt"
+	step "dpkg -i" dpkg -i "$deb"
+	if dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'ok installed'; then
+		check_installed
+		step "dpkg --purge" dpkg --purge s2sguard
+		check_purged
+	fi
+	flock -u 9
+	exec 9>&-
+fi
+
+# --- the RPM --------------------------------------------------------------
+if command -v rpmbuild >/dev/null 2>&1; then
+	t0=$(date +%s)
+	rpm_file=$(sh packaging/build.sh rpm 2>>"$log")
+	if [ -n "$rpm_file" ] && [ -f "$rpm_file" ]; then
+		ok "rpmbuild -bb ($(( $(date +%s) - t0 ))s)"
+		n_rpm=$(rpm -qlp "$rpm_file" 2>/dev/null | grep -c '^/usr/bin/s2sguard-')
+		n_src=$(ls build/pkg/deb/s2sguard-*/build/s2sguard-* 2>/dev/null | wc -l)
+		[ "$n_rpm" -ge 1 ] && [ "$n_rpm" -eq "$n_src" ] && ok "RPM holds all $n_rpm binaries" ||
+			bad "RPM holds $n_rpm binaries, the build made $n_src"
+	else
+		bad "rpmbuild" "(log: $out/rpm-build.log)"
+		tail -n 30 "$out/rpm-build.log" 2>/dev/null | sed 's/^/    /'
+	fi
+else
+	bad "rpmbuild not installed (make deps DEPS_FLAGS=--packaging)"
+fi
+
+secs=$(( $(date +%s) - start_all ))
+[ -n "$failed" ] && echo "package-check failures:$failed"
+if [ "$nfail" -eq 0 ]; then
+	echo "package-check: all $npass checks ok, $nskip skipped, in ${secs}s"
+else
+	echo "package-check: $nfail of $((npass + nfail)) checks FAILED, in ${secs}s (log: $log)"
+fi
+[ "$nfail" -eq 0 ]
