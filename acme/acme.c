@@ -10,6 +10,7 @@
 #include "mem.h"
 
 #define ACME_MAX_RETRIES	3	/* 429/503 retries within the deadline */
+#define ACME_MAX_BADNONCE	3	/* badNonce retries, each with the fresh nonce */
 
 int
 acme_init(struct acme *a, const char *tls_ca_file, struct deadline dl,
@@ -252,7 +253,7 @@ int
 acme_post(struct acme *a, const char *url, const json_t *payload, int with_jwk,
     struct http_resp *resp, json_t **json, struct s2s_err *err)
 {
-	int rc, bad_nonce_retried = 0, retries = 0;
+	int rc, bad_nonces = 0, retries = 0;
 	struct s2s_err serr;
 
 	if (json != NULL)
@@ -266,9 +267,9 @@ acme_post(struct acme *a, const char *url, const json_t *payload, int with_jwk,
 		if (resp->status >= 200 && resp->status < 300)
 			break;
 		rc = acme_problem_set(a, resp, url, err);
-		if (strcmp(acme_problem_type(a), "badNonce") == 0 && !bad_nonce_retried) {
-			bad_nonce_retried = 1;
-			log_msg(a->log, LOG_INFO, "%s: badNonce, retrying once with a fresh nonce", url);
+		if (strcmp(acme_problem_type(a), "badNonce") == 0 && bad_nonces < ACME_MAX_BADNONCE) {
+			bad_nonces++;
+			log_msg(a->log, LOG_INFO, "%s: badNonce, retrying with the fresh nonce", url);
 		} else if ((resp->status == 429 || resp->status == 503) && resp->retry_after >= 0 &&
 		    retries < ACME_MAX_RETRIES) {
 			retries++;

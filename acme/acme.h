@@ -54,7 +54,7 @@ const char *acme_problem_type(const struct acme *a);
 /*
  * Signed POST; payload NULL = POST-as-GET. with_jwk for newAccount. On a
  * 2xx answer fills resp and, when json is not NULL, the parsed body.
- * Retries once on badNonce, and on 429/503 when Retry-After fits the deadline.
+ * Retries on badNonce (up to 3 times, with the error's fresh nonce), and on 429/503 when Retry-After fits the deadline.
  */
 int	acme_post(struct acme *a, const char *url, const json_t *payload, int with_jwk,
 	    struct http_resp *resp, json_t **json, struct s2s_err *err);

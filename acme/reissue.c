@@ -294,7 +294,7 @@ acme_stage(const struct args *a, struct run *r, struct s2s_err *err)
 	    r->profile_note, sizeof(r->profile_note), err)) != 0)
 		return rc;
 	if (r->profile_note[0] != '\0')
-		log_msg(&r->log, LOG_NOTICE, "%s", r->profile_note);
+		log_msg(&r->log, r->advertised[0] ? LOG_INFO : LOG_WARNING, "%s", r->profile_note);
 	if ((rc = account_setup(a, r, err)) != 0)
 		return rc;
 	ari_setup(a, r);
@@ -314,7 +314,12 @@ acme_stage(const struct args *a, struct run *r, struct s2s_err *err)
 	req.solver = &s;
 	req.cert_key = r->new_key ? r->new_key : r->t.key;
 	req.preferred_chain = a->preferred_chain;
-	return order_run(&r->a, &req, &r->res, err);
+	if ((rc = order_run(&r->a, &req, &r->res, err)) != 0)
+		return rc;
+	if (r->profile_sent != NULL && strcmp(r->res.profile_echo, r->profile_sent) != 0)
+		log_msg(&r->log, LOG_WARNING, "the order does not echo profile \"%s\" (got \"%s\"): "
+		    "the CA may have ignored it", r->profile_sent, r->res.profile_echo);
+	return 0;
 }
 
 static int
