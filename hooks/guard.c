@@ -335,16 +335,18 @@ add_arg(const char **argv, size_t *n, size_t max, const char *a, const char *b)
 }
 
 /*
- * s2sguard-reissue --directory URL --domain D --key KEY --out DIR
- *   [--profile P] [--account-key F] [--email E] [--ca-file F] [reissue_args...]
- * writes DIR/fullchain.pem for the same key.
+ * s2sguard-reissue in its plain-files mode (s2sguard-reissue(1)):
+ *   --server URL --account-key FILE --cert CAND --key CANDKEY
+ *   --out-fullchain DIR/fullchain.pem [--profile P] [--contact mailto:E
+ *   --agree-tos] [--tls-ca-file F] [--ca-file F] [reissue_args...]
+ * It verifies the new chain (trust, clientAuth, names, key) before writing.
  */
 static int
 stage_reissue(struct run *r, struct s2s_err *err)
 {
 	const struct cfg_domain *d = r->o->dom;
 	const char *argv[64];
-	char outdir[PATH_MAX], full[PATH_MAX + 16], out[2048];
+	char outdir[PATH_MAX], full[PATH_MAX + 16], contact[300], out[2048];
 	struct deploy_pair np;
 	size_t n = 0, i;
 	int status = -1, rc;
@@ -355,18 +357,23 @@ stage_reissue(struct run *r, struct s2s_err *err)
 	snprintf(full, sizeof(full), "%s/fullchain.pem", outdir);
 	unlink(full);
 	add_arg(argv, &n, 64, d->reissue_command, NULL);
-	add_arg(argv, &n, 64, "--directory", d->reissue_directory);
-	add_arg(argv, &n, 64, "--domain", r->o->domain);
+	add_arg(argv, &n, 64, "--server", d->reissue_directory);
+	add_arg(argv, &n, 64, "--cert", r->cand_cert);
 	add_arg(argv, &n, 64, "--key", r->cand_key);
-	add_arg(argv, &n, 64, "--out", outdir);
-	if (d->reissue_profile != NULL)
-		add_arg(argv, &n, 64, "--profile", d->reissue_profile);
+	add_arg(argv, &n, 64, "--out-fullchain", full);
 	if (d->reissue_account_key != NULL)
 		add_arg(argv, &n, 64, "--account-key", d->reissue_account_key);
-	if (d->reissue_email != NULL)
-		add_arg(argv, &n, 64, "--email", d->reissue_email);
+	if (d->reissue_profile != NULL)
+		add_arg(argv, &n, 64, "--profile", d->reissue_profile);
+	if (d->reissue_email != NULL) {
+		snprintf(contact, sizeof(contact), "mailto:%s", d->reissue_email);
+		add_arg(argv, &n, 64, "--contact", contact);
+		add_arg(argv, &n, 64, "--agree-tos", NULL);
+	}
 	if (d->reissue_ca_bundle != NULL)
-		add_arg(argv, &n, 64, "--ca-file", d->reissue_ca_bundle);
+		add_arg(argv, &n, 64, "--tls-ca-file", d->reissue_ca_bundle);
+	if (r->o->cfg->ca_file != NULL)
+		add_arg(argv, &n, 64, "--ca-file", r->o->cfg->ca_file);
 	for (i = 0; i < d->reissue_args.n; i++)
 		if (add_arg(argv, &n, 64, d->reissue_args.v[i], NULL) != 0)
 			return err_set(err, S2S_EINVAL, "too many reissue_args");
@@ -686,9 +693,9 @@ try_reissue(struct run *r)
 		action(r, "reissue", 0, "the re-issued certificate cannot be inspected: %s", err.msg);
 		return;
 	}
-	if (want_probe(r) && stage_probe(r, &err) != 0)
+	/* the issue asked for proof: probe the re-issued pair whatever its EKU */
+	if (r->peers.n > 0 && stage_probe(r, &err) != 0) {
 		action(r, "probe", 0, "%s", err.msg);
-	else if (!want_probe(r)) {
 		probe_results_free(r->probes);
 		r->probes = NULL;
 	}

@@ -795,8 +795,9 @@ validate_domain(struct parse_ctx *c, struct cfg_domain *d, const struct domain_d
 	}
 	if ((d->cert_path != NULL) != (d->key_path != NULL))
 		return fail(c, "[domain %s]: cert and key go together", d->name);
-	if (d->policy == POLICY_REISSUE && d->reissue_directory == NULL)
-		return fail(c, "[domain %s]: policy reissue needs reissue_directory", d->name);
+	if (d->policy == POLICY_REISSUE &&
+	    (d->reissue_directory == NULL || d->reissue_account_key == NULL))
+		return fail(c, "[domain %s]: policy reissue needs reissue_directory and reissue_account_key", d->name);
 	if (d->target == TARGET_NONE && d->policy != POLICY_WARN)
 		return fail(c, "[domain %s]: policy %s needs a deploy target", d->name,
 		    config_policy_name(d->policy));
