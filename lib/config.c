@@ -160,6 +160,7 @@ config_default_new(struct config **out, struct s2s_err *err)
 	if ((cfg = mem_calloc(1, sizeof(*cfg))) == NULL)
 		return err_set(err, S2S_ENOMEM, "config: out of memory");
 	cfg->deadline = 120;
+	cfg->probe_timeout = 10;
 	cfg->mail.starttls = 1;
 	if (set_str(&cfg->state_dir, S2S_LOCALSTATEDIR "/lib/s2sguard") != 0 ||
 	    set_str(&cfg->probe_user, "nobody") != 0 ||
@@ -187,6 +188,7 @@ domain_free(struct cfg_domain *d)
 	mem_free(d->peers_file);
 	mem_free(d->peers_command);
 	strlist_clear(&d->critical_peers);
+	strlist_clear(&d->connect);
 	mem_free(d->reissue_command);
 	mem_free(d->reissue_directory);
 	mem_free(d->reissue_profile);
@@ -209,6 +211,8 @@ config_free(struct config *cfg)
 	mem_free(cfg->templates_dir);
 	mem_free(cfg->metrics_path);
 	mem_free(cfg->reissue_command);
+	mem_free(cfg->ca_file);
+	mem_free(cfg->resolver);
 	strlist_clear(&cfg->mail.to);
 	mem_free(cfg->mail.from);
 	mem_free(cfg->mail.smtp_url);
@@ -393,7 +397,7 @@ is_list_key(const char *key)
 {
 	return strcmp(key, "peers") == 0 || strcmp(key, "critical_peers") == 0 ||
 	    strcmp(key, "match") == 0 || strcmp(key, "to") == 0 ||
-	    strcmp(key, "reissue_args") == 0;
+	    strcmp(key, "reissue_args") == 0 || strcmp(key, "connect") == 0;
 }
 
 /* A scalar key set twice in one section is an error (a typo, usually). */
@@ -426,7 +430,14 @@ global_pair(struct parse_ctx *c, const char *k, const char *v,
 		rc = set_str(&cfg->metrics_path, v);
 	else if (strcmp(k, "reissue_command") == 0)
 		rc = set_str(&cfg->reissue_command, v);
-	else if (strcmp(k, "deadline") == 0) {
+	else if (strcmp(k, "ca_file") == 0)
+		rc = set_str(&cfg->ca_file, v);
+	else if (strcmp(k, "resolver") == 0)
+		rc = set_str(&cfg->resolver, v);
+	else if (strcmp(k, "probe_timeout") == 0) {
+		if (parse_int(v, 1, 600, &cfg->probe_timeout) != 0)
+			return fail(c, "probe_timeout '%s': want seconds, 1 to 600", v);
+	} else if (strcmp(k, "deadline") == 0) {
 		if (parse_int(v, 5, 3600, &cfg->deadline) != 0)
 			return fail(c, "deadline '%s': want seconds, 5 to 3600", v);
 	} else if (strcmp(k, "policy") == 0) {
@@ -579,6 +590,11 @@ domain_pair(struct parse_ctx *c, struct cfg_domain *d, const char *k, const char
 		rc = strlist_add_words(&d->critical_peers, v);
 	else if (strcmp(k, "match") == 0)
 		rc = strlist_add_words(&d->match, v);
+	else if (strcmp(k, "connect") == 0) {
+		if (strchr(v, '=') == NULL || strchr(v, ':') == NULL)
+			return fail(c, "connect '%s': want PEER=HOST:PORT", v);
+		rc = strlist_add_words(&d->connect, v);
+	}
 	else if (strcmp(k, "reissue_args") == 0)
 		rc = strlist_add_words(&d->reissue_args, v);
 	else if (strcmp(k, "policy") == 0) {
@@ -779,8 +795,9 @@ validate_domain(struct parse_ctx *c, struct cfg_domain *d, const struct domain_d
 	}
 	if ((d->cert_path != NULL) != (d->key_path != NULL))
 		return fail(c, "[domain %s]: cert and key go together", d->name);
-	if (d->policy == POLICY_REISSUE && d->reissue_directory == NULL)
-		return fail(c, "[domain %s]: policy reissue needs reissue_directory", d->name);
+	if (d->policy == POLICY_REISSUE &&
+	    (d->reissue_directory == NULL || d->reissue_account_key == NULL))
+		return fail(c, "[domain %s]: policy reissue needs reissue_directory and reissue_account_key", d->name);
 	if (d->target == TARGET_NONE && d->policy != POLICY_WARN)
 		return fail(c, "[domain %s]: policy %s needs a deploy target", d->name,
 		    config_policy_name(d->policy));

@@ -71,6 +71,7 @@ struct cfg_domain {
 	char		*peers_file;
 	char		*peers_command;
 	struct strlist	 critical_peers;
+	struct strlist	 connect;	/* "PEER=HOST:PORT[/tls]": skip DNS for PEER */
 	enum policy_kind policy;
 	enum policy_kind fallback;	/* after a failed reissue: warn|hold */
 	int		 hold_min_days;
@@ -122,6 +123,9 @@ struct config {
 	char			*templates_dir;
 	char			*metrics_path;	/* Prometheus textfile; NULL = off */
 	char			*reissue_command;
+	char			*ca_file;	/* trust anchors for inspection and probes */
+	char			*resolver;	/* "ADDR[@PORT]"; NULL = system */
+	int			 probe_timeout;	/* seconds per peer */
 	int			 deadline;	/* seconds, whole run */
 	struct cfg_mail		 mail;
 	struct cfg_webhook	*webhooks;

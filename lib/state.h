@@ -11,6 +11,8 @@
  *   DOMAIN.lock            flock(2)ed by the run working on DOMAIN
  *   DOMAIN/pending/        the held certificate (cert.pem, key.pem; 0600)
  *   DOMAIN/last-good/      the pair deployed before the last deploy
+ *   DOMAIN/candidate/      this run's new pair (full chain + key)
+ *   DOMAIN/reissued/       the pair a re-issue produced
  *   reports/TIME-DOMAIN-TOOL.json   every run's report (newest 50 per domain)
  *
  * Every write is atomic (deploy_write_file). The JSON is jansson's; the
@@ -45,8 +47,8 @@ int	state_load(const char *dir, const char *domain, json_t **out, struct s2s_err
 int	state_save(const char *dir, const char *domain, json_t *st, struct s2s_err *err);
 
 /*
- * Store a pair as DOMAIN/SLOT/{cert,key}.pem (0600), SLOT "pending" or
- * "last-good". The paths are written into cert_out/key_out (PATH_MAX).
+ * Store a pair as DOMAIN/SLOT/{cert,key}.pem (0600), SLOT "pending",
+ * "last-good", "candidate" or "reissued". The paths are written into cert_out/key_out (PATH_MAX).
  */
 int	state_stash_pair(const char *dir, const char *domain, const char *slot,
 	    const struct deploy_pair *p, char *cert_out, char *key_out, struct s2s_err *err);

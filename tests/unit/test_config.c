@@ -118,7 +118,7 @@ static const struct bad bads[] = {
 	{ "x = 1\n", "t.conf:1: 'x' outside any section" },
 	{ "[domain a.test]\npolicy = hold\n", "t.conf:1: [domain a.test]: policy hold needs a deploy target" },
 	{ "[domain a.test]\ntarget = files\ncert = /x\n", "t.conf:1: [domain a.test]: target files needs cert and key" },
-	{ "[domain a.test]\ntarget = prosody\npolicy = reissue\n", "policy reissue needs reissue_directory" },
+	{ "[domain a.test]\ntarget = prosody\npolicy = reissue\n", "policy reissue needs reissue_directory and reissue_account_key" },
 	{ "[domain a.test]\ntarget = prosody\nreload = a\nreload = b\n", "t.conf:4: 'reload' set twice" },
 	{ "[webhook w]\nformat = json\n", "[webhook w] has no url" },
 	{ "[mail]\nfrom = a@b\n", "[mail] has no 'to'" },

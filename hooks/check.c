@@ -1,0 +1,356 @@
+/*
+ * s2sguard-check: the timer job. For every configured domain: a pending
+ * (held) certificate goes through the guard again (inspect, re-probe,
+ * decide) and is deployed once its regressions clear, or in any case
+ * before the deployed one drops under hold_min_days; then the Prometheus
+ * textfile metrics are written.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "cert.h"
+#include "config.h"
+#include "deploy.h"
+#include "guard.h"
+#include "help-s2sguard-check.h"
+#include "inspect.h"
+#include "log.h"
+#include "mem.h"
+#include "notify.h"
+#include "probe.h"
+#include "report.h"
+#include "state.h"
+
+#define EXIT_USAGE	64
+
+struct args {
+	const char	*config;
+	const char	*state_dir;
+	const char	*metrics;
+	const char	*domain;
+	time_t		 now;
+	int		 json, dry_run, verbose, quiet;
+};
+
+static const struct option longopts[] = {
+	{ "config",	required_argument,	NULL, 'c' },
+	{ "state-dir",	required_argument,	NULL, 's' },
+	{ "metrics",	required_argument,	NULL, 'm' },
+	{ "domain",	required_argument,	NULL, 'd' },
+	{ "now",	required_argument,	NULL, 'n' },
+	{ "dry-run",	no_argument,		NULL, 'D' },
+	{ "json",	no_argument,		NULL, 'j' },
+	{ "quiet",	no_argument,		NULL, 'q' },
+	{ "verbose",	no_argument,		NULL, 'v' },
+	{ "help",	no_argument,		NULL, 'h' },
+	{ "version",	no_argument,		NULL, 'V' },
+	{ NULL,		0,			NULL, 0 },
+};
+
+static int
+usage_error(const char *msg, const char *arg)
+{
+	fprintf(stderr, "s2sguard-check: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
+	fprintf(stderr, "Try 's2sguard-check --help'.\n");
+	return EXIT_USAGE;
+}
+
+static int
+parse_args(int argc, char **argv, struct args *a)
+{
+	char *end;
+	int c;
+
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'c': a->config = optarg; break;
+		case 's': a->state_dir = optarg; break;
+		case 'm': a->metrics = optarg; break;
+		case 'd': a->domain = optarg; break;
+		case 'n':
+			errno = 0;
+			a->now = (time_t)strtoll(optarg, &end, 10);
+			if (errno != 0 || *end != '\0' || a->now <= 0)
+				return usage_error("--now wants seconds since 1970", optarg);
+			break;
+		case 'D': a->dry_run = 1; break;
+		case 'j': a->json = 1; break;
+		case 'q': a->quiet = 1; break;
+		case 'v': a->verbose++; break;
+		case 'h': fputs(HELP_TEXT, stdout); return 0;
+		case 'V': printf("s2sguard-check %s\n", S2S_VERSION); return 0;
+		default: return usage_error("unknown option or missing argument", argv[optind - 1]);
+		}
+	}
+	if (optind != argc)
+		return usage_error("unexpected argument", argv[optind]);
+	return -1;
+}
+
+/* What the metrics need about one domain. */
+struct dstat {
+	const char	*name;
+	int		 have_cert;
+	long		 days_left;
+	int		 client_ok;
+	int		 pending;
+	size_t		 counts[PROBE_VERDICT_COUNT];
+	size_t		 regressed;
+	int		 exit;
+};
+
+/* Inspect the deployed pair (for the metrics) without changing anything. */
+static void
+inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t now,
+    struct dstat *ds)
+{
+	struct deploy_target t;
+	struct deploy_pair p;
+	struct cert_chain *chain = NULL;
+	struct inspection *ins = NULL;
+	struct inspect_opts io;
+	struct s2s_err err = { 0 };
+	X509_STORE *store = NULL;
+	const char *domains[1] = { d->name };
+
+	if (d->target == TARGET_NONE || deploy_target_from_config(d, &t, &err) != 0 ||
+	    deploy_pair_load_target(&t, &p, &err) != 0)
+		return;
+	memset(&io, 0, sizeof(io));
+	io.domains = domains;
+	io.ndomains = 1;
+	io.now = now;
+	if (cert_chain_parse(p.cert, p.cert_len, d->name, &chain, &err) == 0 &&
+	    inspect_store_new(cfg->ca_file, &store, &err) == 0 &&
+	    inspect_chain(chain, NULL, NULL, store, &io, &ins, &err) == 0) {
+		ds->have_cert = 1;
+		ds->days_left = ins->certs[0].days_left;
+		ds->client_ok = ins->client.ok;
+	}
+	inspection_free(ins);
+	X509_STORE_free(store);
+	cert_chain_free(chain);
+	deploy_pair_clear(&p);
+}
+
+/* Peer counts from the state's last probe. */
+static void
+last_probe_counts(const struct config *cfg, struct dstat *ds)
+{
+	struct s2s_err err = { 0 };
+	struct probe_results *res = NULL;
+	json_t *st = NULL;
+	size_t v;
+
+	if (state_load(cfg->state_dir, ds->name, &st, &err) != 0)
+		return;
+	ds->pending = json_object_get(st, "pending") != NULL;
+	if (probe_results_from_json(json_object_get(json_object_get(st, "last_probe"), "probes"),
+	    &res, &err) == 0) {
+		for (v = 0; v < PROBE_VERDICT_COUNT; v++)
+			ds->counts[v] = probe_results_count(res, (enum probe_verdict)v);
+		ds->regressed = probe_results_regressions(res);
+		probe_results_free(res);
+	}
+	json_decref(st);
+}
+
+static int
+run_pending(const struct args *a, const struct config *cfg, const struct cfg_domain *d,
+    struct s2s_log *log)
+{
+	char cert[PATH_MAX], key[PATH_MAX];
+	struct guard_opts o;
+	struct s2s_err err = { 0 };
+	json_t *report = NULL;
+	int status;
+
+	if (state_stash_paths(cfg->state_dir, d->name, "pending", cert, key, &err) != 0)
+		return GUARD_NOTHING;
+	memset(&o, 0, sizeof(o));
+	o.cfg = cfg;
+	o.dom = d;
+	o.domain = d->name;
+	o.log = log;
+	o.dl = deadline_in_ms((int64_t)cfg->deadline * 1000);
+	o.now = a->now;
+	o.tool = "s2sguard-check";
+	o.cert_path = cert;
+	o.key_path = key;
+	o.candidate_is_pending = 1;
+	o.dry_run = a->dry_run;
+	if (guard_run(&o, &report, &status, &err) != 0)
+		log_msg(log, LOG_ERR, "%s: %s", d->name, err.msg);
+	if (report != NULL) {
+		if (!a->quiet && a->json)
+			report_print_json(stdout, report);
+		else if (!a->quiet) {
+			report_render_text(stdout, report);
+			guard_render_text(stdout, report);
+		}
+		notify_report(cfg, report, log);
+	}
+	json_decref(report);
+	return status;
+}
+
+static void
+metric(FILE *f, const char *name, const char *domain, const char *label, long long v)
+{
+	if (label != NULL)
+		fprintf(f, "%s{domain=\"%s\",%s} %lld\n", name, domain, label, v);
+	else
+		fprintf(f, "%s{domain=\"%s\"} %lld\n", name, domain, v);
+}
+
+static int
+write_metrics(const char *path, const struct dstat *ds, size_t n, time_t now, struct s2s_err *err)
+{
+	char *text = NULL, label[64];
+	size_t len = 0, i, v;
+	FILE *f;
+	int rc;
+
+	if ((f = open_memstream(&text, &len)) == NULL)
+		return err_set(err, S2S_ENOMEM, "out of memory");
+	fprintf(f, "# HELP s2sguard_cert_days_left Days until the deployed certificate expires.\n"
+	    "# TYPE s2sguard_cert_days_left gauge\n");
+	for (i = 0; i < n; i++)
+		if (ds[i].have_cert)
+			metric(f, "s2sguard_cert_days_left", ds[i].name, NULL, ds[i].days_left);
+	fprintf(f, "# HELP s2sguard_cert_client_auth 1 when the deployed chain allows TLS client use.\n"
+	    "# TYPE s2sguard_cert_client_auth gauge\n");
+	for (i = 0; i < n; i++)
+		if (ds[i].have_cert)
+			metric(f, "s2sguard_cert_client_auth", ds[i].name, NULL, ds[i].client_ok);
+	fprintf(f, "# HELP s2sguard_hold 1 while a renewed certificate is held back.\n"
+	    "# TYPE s2sguard_hold gauge\n");
+	for (i = 0; i < n; i++)
+		metric(f, "s2sguard_hold", ds[i].name, NULL, ds[i].pending);
+	fprintf(f, "# HELP s2sguard_peers Peers by verdict in the last probe.\n"
+	    "# TYPE s2sguard_peers gauge\n");
+	for (i = 0; i < n; i++)
+		for (v = 1; v < PROBE_VERDICT_COUNT; v++) {
+			snprintf(label, sizeof(label), "verdict=\"%s\"", probe_verdict_name((enum probe_verdict)v));
+			metric(f, "s2sguard_peers", ds[i].name, label, (long long)ds[i].counts[v]);
+		}
+	fprintf(f, "# HELP s2sguard_peers_regressed Peers that accepted the deployed certificate but not the new one.\n"
+	    "# TYPE s2sguard_peers_regressed gauge\n");
+	for (i = 0; i < n; i++)
+		metric(f, "s2sguard_peers_regressed", ds[i].name, NULL, (long long)ds[i].regressed);
+	fprintf(f, "# HELP s2sguard_check_status Exit status of the last check per domain.\n"
+	    "# TYPE s2sguard_check_status gauge\n");
+	for (i = 0; i < n; i++)
+		metric(f, "s2sguard_check_status", ds[i].name, NULL, ds[i].exit);
+	fprintf(f, "# HELP s2sguard_check_timestamp_seconds When the check last ran.\n"
+	    "# TYPE s2sguard_check_timestamp_seconds gauge\n"
+	    "s2sguard_check_timestamp_seconds %lld\n", (long long)now);
+	if (fclose(f) != 0) {
+		free(text);
+		return err_set(err, S2S_ENOMEM, "out of memory");
+	}
+	rc = deploy_write_file(path, text, len, (uid_t)-1, (gid_t)-1, 0644, err);
+	free(text);
+	return rc;
+}
+
+static int
+worse(int a, int b)
+{
+	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 0, [GUARD_WARNED] = 2,
+	    [GUARD_HELD] = 3, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5 };
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+static int
+load(const struct args *a, struct config **cfg, struct s2s_log *log)
+{
+	struct s2s_err err = { 0 };
+	char *s;
+
+	if (config_load(a->config != NULL ? a->config : CONFIG_DEFAULT_PATH, cfg, &err) != 0) {
+		log_msg(log, LOG_ERR, "%s", err.msg);
+		return -1;
+	}
+	if (a->state_dir != NULL) {
+		if ((s = mem_strdup(a->state_dir)) == NULL)
+			return -1;
+		mem_free((*cfg)->state_dir);
+		(*cfg)->state_dir = s;
+	}
+	if (a->metrics != NULL) {
+		if ((s = mem_strdup(a->metrics)) == NULL)
+			return -1;
+		mem_free((*cfg)->metrics_path);
+		(*cfg)->metrics_path = s;
+	}
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct args a;
+	struct config *cfg = NULL;
+	struct dstat *ds = NULL;
+	struct s2s_err err = { 0 };
+	struct s2s_log log;
+	size_t i, n = 0;
+	int rc, status = GUARD_DEPLOYED;
+	time_t now;
+
+	memset(&a, 0, sizeof(a));
+	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
+	log_open(&log, "s2sguard-check", 1);
+	log.verbosity = a.verbose;
+	if (load(&a, &cfg, &log) != 0) {
+		log_close(&log);
+		return GUARD_ERROR;
+	}
+	now = a.now != 0 ? a.now : time(NULL);
+	if (a.domain != NULL && config_domain_get(cfg, a.domain) == NULL) {
+		log_msg(&log, LOG_ERR, "no [domain %s] in %s", a.domain, cfg->path);
+		status = GUARD_ERROR;
+		goto out;
+	}
+	if (cfg->ndomains > 0 && (ds = mem_calloc(cfg->ndomains, sizeof(*ds))) == NULL) {
+		status = GUARD_ERROR;
+		goto out;
+	}
+	for (i = 0; i < cfg->ndomains; i++) {
+		const struct cfg_domain *d = &cfg->domains[i];
+
+		if (a.domain != NULL && strcasecmp(a.domain, d->name) != 0)
+			continue;
+		ds[n].name = d->name;
+		ds[n].exit = run_pending(&a, cfg, d, &log);
+		if (ds[n].exit == GUARD_NOTHING)
+			ds[n].exit = GUARD_DEPLOYED;
+		status = worse(status, ds[n].exit);
+		inspect_deployed(cfg, d, a.now, &ds[n]);
+		last_probe_counts(cfg, &ds[n]);
+		if (ds[n].have_cert && ds[n].days_left <= d->hold_min_days)
+			log_msg(&log, LOG_WARNING, "%s: the deployed certificate has %ld day(s) left",
+			    d->name, ds[n].days_left);
+		n++;
+	}
+	if (cfg->metrics_path != NULL && !a.dry_run &&
+	    write_metrics(cfg->metrics_path, ds, n, now, &err) != 0) {
+		log_msg(&log, LOG_ERR, "metrics: %s", err.msg);
+		status = worse(status, GUARD_ERROR);
+	}
+out:
+	mem_free(ds);
+	config_free(cfg);
+	log_close(&log);
+	return status == GUARD_NOTHING ? GUARD_DEPLOYED : status;
+}

@@ -1,0 +1,746 @@
+/*
+ * guard.c: the pipeline for one domain (see guard.h). Each stage is a
+ * function taking the run; main flow in guard_run() at the bottom.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cert.h"
+#include "deploy.h"
+#include "guard.h"
+#include "inspect.h"
+#include "mem.h"
+#include "policy.h"
+#include "probe.h"
+#include "report.h"
+#include "state.h"
+
+struct run {
+	const struct guard_opts	*o;
+	const char		*sdir;
+	json_t			*report, *actions, *st;
+	struct state_lock	*lock;
+	struct deploy_pair	 cand;
+	char			 cand_cert[PATH_MAX], cand_key[PATH_MAX];
+	struct deploy_target	 target;
+	int			 have_target;
+	int			 have_prev, prev_is_deployed, already_in_place;
+	char			 prev_cert[PATH_MAX], prev_key[PATH_MAX];
+	struct inspection	*ins, *prev_ins;
+	struct probe_results	*probes;
+	struct strlist		 peers;
+	struct policy_peer	*ppeers;
+	struct policy_input	 in;
+	struct decision		 dec;
+	int			 reissued;	/* the candidate now is a re-issue */
+	int			 stale;		/* check: pending dropped, nothing to do */
+	int			 exit;
+};
+
+static void	action(struct run *r, const char *what, int ok, const char *fmt, ...)
+		    __attribute__((format(printf, 4, 5)));
+
+static void
+action(struct run *r, const char *what, int ok, const char *fmt, ...)
+{
+	char detail[768];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	json_array_append_new(r->actions, json_pack("{s:s, s:b, s:s}", "action", what,
+	    "ok", ok, "detail", detail));
+	log_msg(r->o->log, ok ? LOG_INFO : LOG_ERR, "%s: %s: %s", r->o->domain, what, detail);
+}
+
+/* Command output as one short line for the report. */
+static void
+oneline(char *s)
+{
+	char *p;
+
+	for (p = s; *p != '\0'; p++)
+		if (*p == '\n' || *p == '\r' || *p == '\t')
+			*p = ' ';
+	while (p > s && p[-1] == ' ')
+		*--p = '\0';
+}
+
+/* ---- candidate and deployed pairs ------------------------------------- */
+
+/* Read the candidate as full chain + key; append the chain file to a lone leaf. */
+static int
+load_candidate(struct run *r, struct s2s_err *err)
+{
+	const struct guard_opts *o = r->o;
+	struct cert_chain *chain = NULL;
+	unsigned char *extra = NULL, *joined;
+	size_t elen = 0;
+	int rc;
+
+	if ((rc = deploy_pair_load(o->cert_path, o->key_path, &r->cand, err)) != 0)
+		return rc;
+	if (o->chain_path == NULL || o->chain_path[0] == '\0')
+		return 0;
+	if ((rc = cert_chain_load(o->cert_path, &chain, err)) != 0)
+		return rc;
+	rc = cert_chain_count(chain) == 1;
+	cert_chain_free(chain);
+	if (!rc)
+		return 0;
+	if ((rc = cert_read_file(o->chain_path, CERT_MAX_FILE_BYTES, &extra, &elen, err)) != 0)
+		return rc;
+	if ((joined = mem_alloc(r->cand.cert_len + elen + 2)) == NULL) {
+		mem_free(extra);
+		return err_set(err, S2S_ENOMEM, "out of memory");
+	}
+	memcpy(joined, r->cand.cert, r->cand.cert_len);
+	if (r->cand.cert_len > 0 && joined[r->cand.cert_len - 1] != '\n')
+		joined[r->cand.cert_len++] = '\n';
+	memcpy(joined + r->cand.cert_len, extra, elen);
+	mem_free(r->cand.cert);
+	mem_free(extra);
+	r->cand.cert = joined;
+	r->cand.cert_len += elen;
+	return 0;
+}
+
+static int
+same_pair(const struct deploy_pair *a, const struct deploy_pair *b)
+{
+	return a->cert_len == b->cert_len && memcmp(a->cert, b->cert, a->cert_len) == 0 &&
+	    a->key_len == b->key_len && memcmp(a->key, b->key, a->key_len) == 0;
+}
+
+/*
+ * What is deployed now becomes the last-good copy, unless it already is the
+ * candidate (acme.sh with --key-file/--fullchain-file wrote it there before
+ * calling us): then the last-good copy from an earlier run is the baseline.
+ */
+static int
+load_deployed(struct run *r, struct s2s_err *err)
+{
+	const struct guard_opts *o = r->o;
+	struct deploy_pair cur;
+	int rc;
+
+	if (o->dom != NULL && o->dom->target != TARGET_NONE) {
+		if ((rc = deploy_target_from_config(o->dom, &r->target, err)) != 0)
+			return rc;
+		r->have_target = 1;
+		rc = deploy_pair_load_target(&r->target, &cur, err);
+		if (rc == S2S_ENOTFOUND)
+			return 0;
+		if (rc != 0)
+			return rc;
+		if (same_pair(&cur, &r->cand)) {
+			r->already_in_place = 1;
+			deploy_pair_clear(&cur);
+			if (state_stash_paths(r->sdir, o->domain, "last-good", r->prev_cert,
+			    r->prev_key, err) == 0)
+				r->have_prev = r->prev_is_deployed = 1;
+			return 0;
+		}
+		rc = state_stash_pair(r->sdir, o->domain, "last-good", &cur, r->prev_cert,
+		    r->prev_key, err);
+		deploy_pair_clear(&cur);
+		if (rc != 0)
+			return rc;
+		r->have_prev = r->prev_is_deployed = 1;
+		return 0;
+	}
+	if (o->prev_cert_path != NULL && o->prev_cert_path[0] != '\0' && o->prev_key_path != NULL) {
+		snprintf(r->prev_cert, sizeof(r->prev_cert), "%s", o->prev_cert_path);
+		snprintf(r->prev_key, sizeof(r->prev_key), "%s", o->prev_key_path);
+		r->have_prev = 1;
+	}
+	return 0;
+}
+
+/* ---- inspect ---------------------------------------------------------- */
+
+static int
+inspect_pair(struct run *r, const char *cert, const char *key, const char *previous,
+    struct inspection **out, struct s2s_err *err)
+{
+	const char *domains[1] = { r->o->domain };
+	struct inspect_opts io;
+
+	memset(&io, 0, sizeof(io));
+	io.cert_path = cert;
+	io.key_path = key;
+	io.previous_path = previous;
+	io.ca_file = r->o->cfg->ca_file;
+	io.domains = domains;
+	io.ndomains = 1;
+	io.now = r->o->now;
+	return inspect_files(&io, out, err);
+}
+
+static int
+stage_inspect(struct run *r, struct s2s_err *err)
+{
+	int rc;
+
+	inspection_free(r->ins);
+	r->ins = NULL;
+	if ((rc = inspect_pair(r, r->cand_cert, r->cand_key, r->have_prev ? r->prev_cert : NULL,
+	    &r->ins, err)) != 0)
+		return rc;
+	if (r->have_prev && r->prev_ins == NULL &&
+	    inspect_pair(r, r->prev_cert, r->prev_key, NULL, &r->prev_ins, err) != 0) {
+		log_msg(r->o->log, LOG_WARNING, "%s: the deployed pair cannot be inspected: %s",
+		    r->o->domain, err->msg);
+		r->have_prev = 0;
+	}
+	return 0;
+}
+
+/* ---- probe ------------------------------------------------------------ */
+
+static int
+want_probe(const struct run *r)
+{
+	enum probe_mode m = r->o->dom != NULL ? r->o->dom->probe : PROBE_AUTO;
+
+	if (r->peers.n == 0 || m == PROBE_NEVER)
+		return 0;
+	return m == PROBE_ALWAYS || !r->ins->client.ok;
+}
+
+static int
+stage_probe(struct run *r, struct s2s_err *err)
+{
+	const struct guard_opts *o = r->o;
+	const struct cfg_domain *d = o->dom;
+	struct probe_override *ov = NULL;
+	char **specs = NULL;
+	struct probe_opts po;
+	size_t i, nov = 0;
+	int rc = 0;
+
+	probe_results_free(r->probes);
+	r->probes = NULL;
+	memset(&po, 0, sizeof(po));
+	if (d != NULL && d->connect.n > 0) {
+		ov = mem_calloc(d->connect.n, sizeof(*ov));
+		specs = mem_calloc(d->connect.n, sizeof(*specs));
+		if (ov == NULL || specs == NULL) {
+			rc = err_set(err, S2S_ENOMEM, "out of memory");
+			goto out;
+		}
+		for (i = 0; i < d->connect.n; i++) {
+			if ((specs[i] = mem_strdup(d->connect.v[i])) == NULL) {
+				rc = err_set(err, S2S_ENOMEM, "out of memory");
+				goto out;
+			}
+			if ((rc = probe_override_parse(specs[i], &ov[nov], err)) != 0)
+				goto out;
+			nov++;
+		}
+	}
+	po.from = o->domain;
+	po.cert_path = r->cand_cert;
+	po.key_path = r->cand_key;
+	if (r->have_prev) {
+		po.baseline_cert_path = r->prev_cert;
+		po.baseline_key_path = r->prev_key;
+	}
+	po.peers = (const char *const *)r->peers.v;
+	po.npeers = r->peers.n;
+	po.overrides = ov;
+	po.noverrides = nov;
+	po.timeout_ms = o->cfg->probe_timeout * 1000;
+	po.deadline = o->dl;
+	po.resolver = o->cfg->resolver;
+	po.ca_file = o->cfg->ca_file;
+	po.log = o->log;
+	rc = probe_run_as_user(&po, o->cfg->probe_user, &r->probes, err);
+out:
+	for (i = 0; specs != NULL && i < d->connect.n; i++)
+		mem_free(specs[i]);
+	mem_free(specs);
+	mem_free(ov);
+	return rc;
+}
+
+static enum peer_state
+peer_state_of(enum probe_verdict v)
+{
+	switch (v) {
+	case PROBE_ACCEPTED: return PEER_ACCEPTED;
+	case PROBE_DIALBACK_ONLY: return PEER_DEGRADED;
+	case PROBE_REJECTED: case PROBE_NO_AUTH: case PROBE_TLS_FAILED:
+	case PROBE_STREAM_ERROR: case PROBE_PROTOCOL_ERROR: return PEER_FAILED;
+	default: return PEER_UNREACHABLE;
+	}
+}
+
+/* ---- decide ----------------------------------------------------------- */
+
+static void
+stage_decide(struct run *r)
+{
+	const struct cfg_domain *d = r->o->dom;
+	struct policy_input *in = &r->in;
+	size_t i, n = r->probes != NULL ? r->probes->n : 0;
+
+	mem_free(r->ppeers);
+	r->ppeers = n > 0 ? mem_calloc(n, sizeof(*r->ppeers)) : NULL;
+	memset(in, 0, sizeof(*in));
+	for (i = 0; r->ppeers != NULL && i < n; i++) {
+		const struct probe_result *p = &r->probes->v[i];
+
+		r->ppeers[i].name = p->peer;
+		r->ppeers[i].now = peer_state_of(p->probe.verdict);
+		r->ppeers[i].baseline = p->has_baseline ? peer_state_of(p->baseline.verdict) : PEER_NOT_PROBED;
+		r->ppeers[i].critical = d != NULL && strlist_has(&d->critical_peers, p->peer);
+		r->ppeers[i].reason = p->probe.reason;
+	}
+	in->new_invalid = r->ins->verdict == INSPECT_INVALID;
+	in->invalid_reason = r->ins->verdict_reason;
+	in->new_client_ok = r->ins->client.ok;
+	in->have_deployed = r->have_prev && r->prev_ins != NULL && r->prev_is_deployed;
+	in->prev_client_ok = r->prev_ins != NULL ? r->prev_ins->client.ok : 0;
+	in->deployed_days_left = r->prev_ins != NULL ? r->prev_ins->certs[0].days_left : 0;
+	in->probed = r->ppeers != NULL;
+	in->peers = r->ppeers;
+	in->npeers = r->ppeers != NULL ? n : 0;
+	in->have_critical = d != NULL && d->critical_peers.n > 0;
+	in->policy = d != NULL ? d->policy : POLICY_WARN;
+	in->fallback = d != NULL ? d->fallback : POLICY_HOLD;
+	in->reissue_tried = r->reissued || !r->o->allow_reissue;
+	in->hold_min_days = d != NULL ? d->hold_min_days : 7;
+	policy_decide(in, &r->dec);
+}
+
+/* ---- re-issue ----------------------------------------------------------- */
+
+static int
+add_arg(const char **argv, size_t *n, size_t max, const char *a, const char *b)
+{
+	if (*n + 3 > max)
+		return -1;
+	argv[(*n)++] = a;
+	if (b != NULL)
+		argv[(*n)++] = b;
+	return 0;
+}
+
+/*
+ * s2sguard-reissue in its plain-files mode (s2sguard-reissue(1)):
+ *   --server URL --account-key FILE --cert CAND --key CANDKEY
+ *   --out-fullchain DIR/fullchain.pem [--profile P] [--contact mailto:E
+ *   --agree-tos] [--tls-ca-file F] [--ca-file F] [reissue_args...]
+ * It verifies the new chain (trust, clientAuth, names, key) before writing.
+ */
+static int
+stage_reissue(struct run *r, struct s2s_err *err)
+{
+	const struct cfg_domain *d = r->o->dom;
+	const char *argv[64];
+	char outdir[PATH_MAX], full[PATH_MAX + 16], contact[300], out[2048];
+	struct deploy_pair np;
+	size_t n = 0, i;
+	int status = -1, rc;
+
+	snprintf(outdir, sizeof(outdir), "%s/%s/reissue-out", r->sdir, r->o->domain);
+	if (mkdir(outdir, 0700) == -1 && errno != EEXIST)
+		return err_set(err, S2S_EIO, "%s: %s", outdir, strerror(errno));
+	snprintf(full, sizeof(full), "%s/fullchain.pem", outdir);
+	unlink(full);
+	add_arg(argv, &n, 64, d->reissue_command, NULL);
+	add_arg(argv, &n, 64, "--server", d->reissue_directory);
+	add_arg(argv, &n, 64, "--cert", r->cand_cert);
+	add_arg(argv, &n, 64, "--key", r->cand_key);
+	add_arg(argv, &n, 64, "--out-fullchain", full);
+	if (d->reissue_account_key != NULL)
+		add_arg(argv, &n, 64, "--account-key", d->reissue_account_key);
+	if (d->reissue_profile != NULL)
+		add_arg(argv, &n, 64, "--profile", d->reissue_profile);
+	if (d->reissue_email != NULL) {
+		snprintf(contact, sizeof(contact), "mailto:%s", d->reissue_email);
+		add_arg(argv, &n, 64, "--contact", contact);
+		add_arg(argv, &n, 64, "--agree-tos", NULL);
+	}
+	if (d->reissue_ca_bundle != NULL)
+		add_arg(argv, &n, 64, "--tls-ca-file", d->reissue_ca_bundle);
+	if (r->o->cfg->ca_file != NULL)
+		add_arg(argv, &n, 64, "--ca-file", r->o->cfg->ca_file);
+	for (i = 0; i < d->reissue_args.n; i++)
+		if (add_arg(argv, &n, 64, d->reissue_args.v[i], NULL) != 0)
+			return err_set(err, S2S_EINVAL, "too many reissue_args");
+	argv[n] = NULL;
+	rc = deploy_run(argv, deadline_left_ms(&r->o->dl), &r->o->dl, out, sizeof(out), &status, err);
+	oneline(out);
+	if (rc == 0 && status != 0)
+		rc = err_set(err, S2S_EIO, "%s exited %d: %.300s", d->reissue_command, status, out);
+	if (rc != 0)
+		return rc;
+	if ((rc = deploy_pair_load(full, r->cand_key, &np, err)) != 0)
+		return rc;
+	rc = state_stash_pair(r->sdir, r->o->domain, "reissued", &np, r->cand_cert, r->cand_key, err);
+	deploy_pair_clear(&r->cand);
+	r->cand = np;
+	return rc;
+}
+
+/* ---- act -------------------------------------------------------------- */
+
+static int
+reload(struct run *r, const char *why)
+{
+	const struct guard_opts *o = r->o;
+	struct s2s_err err = { 0 };
+	char out[2048];
+	int status = -1, rc, timeout = o->dom->reload_timeout * 1000;
+
+	if (o->wrapped_reload != NULL)
+		rc = deploy_run((const char *const *)o->wrapped_reload, timeout, &o->dl, out,
+		    sizeof(out), &status, &err);
+	else if (o->dom->reload != NULL)
+		rc = deploy_run_shell(o->dom->reload, timeout, &o->dl, out, sizeof(out), &status, &err);
+	else {
+		action(r, "reload", 1, "no reload command configured (%s)", why);
+		return 0;
+	}
+	if (rc != 0) {
+		action(r, "reload", 0, "%s", err.msg);
+		return -1;
+	}
+	oneline(out);
+	action(r, "reload", status == 0, "%s: exit %d%s%.300s", why, status, out[0] ? ": " : "", out);
+	return status == 0 ? 0 : -1;
+}
+
+static int
+act_deploy(struct run *r)
+{
+	struct s2s_err err = { 0 };
+	struct deploy_pair lg;
+
+	if (!r->already_in_place) {
+		if (deploy_install(&r->target, &r->cand, &err) != 0) {
+			action(r, "deploy", 0, "%s", err.msg);
+			return GUARD_ERROR;
+		}
+		action(r, "deploy", 1, "%s installed", r->reissued ? "re-issued certificate" : "new certificate");
+	} else
+		action(r, "deploy", 1, "the new certificate was already in place");
+	if (reload(r, "after deploy") == 0)
+		return r->dec.action == DECIDE_DEPLOY && !r->reissued ? GUARD_DEPLOYED : GUARD_WARNED;
+	if (!r->have_prev) {
+		action(r, "rollback", 0, "no previous pair to restore");
+		return GUARD_ERROR;
+	}
+	if (deploy_pair_load(r->prev_cert, r->prev_key, &lg, &err) != 0 ||
+	    deploy_install(&r->target, &lg, &err) != 0) {
+		deploy_pair_clear(&lg);
+		action(r, "rollback", 0, "%s", err.msg);
+		return GUARD_ERROR;
+	}
+	deploy_pair_clear(&lg);
+	action(r, "rollback", 1, "previous certificate restored");
+	reload(r, "after rollback");
+	return GUARD_ROLLED_BACK;
+}
+
+/* acme.sh may have put the refused/held certificate in place already: undo it. */
+static void
+restore_if_overwritten(struct run *r)
+{
+	struct s2s_err err = { 0 };
+	struct deploy_pair lg;
+
+	if (!r->already_in_place)
+		return;
+	if (!r->have_prev) {
+		action(r, "restore", 0, "the new certificate is already in the server's files and no last-good copy exists");
+		return;
+	}
+	if (deploy_pair_load(r->prev_cert, r->prev_key, &lg, &err) != 0 ||
+	    deploy_install(&r->target, &lg, &err) != 0) {
+		action(r, "restore", 0, "%s", err.msg);
+	} else {
+		action(r, "restore", 1, "the ACME client had installed the new certificate; last-good pair restored");
+		reload(r, "after restore");
+	}
+	deploy_pair_clear(&lg);
+}
+
+static void
+record_pending(struct run *r)
+{
+	char c[PATH_MAX], k[PATH_MAX], since[32];
+	struct s2s_err err = { 0 };
+	json_t *old = json_object_get(r->st, "pending"), *p, *regressed;
+	const char *spki = r->ins->certs[0].spki_sha256;
+	size_t i;
+
+	if (!r->o->candidate_is_pending &&
+	    state_stash_pair(r->sdir, r->o->domain, "pending", &r->cand, c, k, &err) != 0) {
+		action(r, "hold", 0, "%s", err.msg);
+		return;
+	}
+	state_stash_paths(r->sdir, r->o->domain, "pending", c, k, &err);
+	report_time_iso(time(NULL), since, sizeof(since));
+	if (old != NULL && json_is_string(json_object_get(old, "spki_sha256")) &&
+	    strcmp(json_string_value(json_object_get(old, "spki_sha256")), spki) == 0 &&
+	    json_is_string(json_object_get(old, "since")))
+		snprintf(since, sizeof(since), "%s", json_string_value(json_object_get(old, "since")));
+	regressed = json_array();
+	for (i = 0; i < r->in.npeers; i++)
+		if (policy_peer_regressed(&r->ppeers[i]))
+			json_array_append_new(regressed, json_string(r->ppeers[i].name));
+	p = json_pack("{s:s, s:s, s:s, s:I, s:s, s:o}", "cert", c, "key", k, "spki_sha256", spki,
+	    "not_after", (json_int_t)r->ins->certs[0].not_after, "since", since,
+	    "regressed_peers", regressed);
+	json_object_set_new(r->st, "pending", p);
+	if (!r->o->candidate_is_pending)
+		json_object_set_new(r->st, "holds",
+		    json_integer(json_integer_value(json_object_get(r->st, "holds")) + 1));
+	action(r, "hold", 1, "kept the deployed certificate (%ld day(s) left); the new one waits in %s",
+	    r->in.deployed_days_left, c);
+}
+
+static void
+record_deployed(struct run *r)
+{
+	struct s2s_err err = { 0 };
+	char now[32];
+
+	report_time_iso(time(NULL), now, sizeof(now));
+	json_object_set_new(r->st, "deployed", json_pack("{s:s, s:I, s:s, s:b}",
+	    "spki_sha256", r->ins->certs[0].spki_sha256,
+	    "not_after", (json_int_t)r->ins->certs[0].not_after, "time", now,
+	    "client_auth", r->ins->client.ok));
+	if (json_object_get(r->st, "pending") != NULL) {
+		json_object_del(r->st, "pending");
+		state_stash_drop(r->sdir, r->o->domain, "pending", &err);
+	}
+	if (r->have_prev)
+		json_object_set_new(r->st, "last_good", json_pack("{s:s, s:s}", "cert", r->prev_cert,
+		    "key", r->prev_key));
+}
+
+static int
+stage_act(struct run *r)
+{
+	if (!r->have_target) {
+		action(r, "none", 1, "no deploy target configured for %s: nothing was deployed (report only)",
+		    r->o->domain);
+		return GUARD_NOTHING;
+	}
+	if (r->dec.action == DECIDE_REFUSE) {
+		restore_if_overwritten(r);
+		return GUARD_ERROR;
+	}
+	if (r->o->dry_run) {
+		action(r, "none", 1, "dry run: would %s", policy_action_name(r->dec.action));
+		return GUARD_NOTHING;
+	}
+	if (r->dec.action == DECIDE_HOLD) {
+		record_pending(r);
+		restore_if_overwritten(r);
+		return GUARD_HELD;
+	}
+	r->exit = act_deploy(r);
+	if (r->exit == GUARD_DEPLOYED || r->exit == GUARD_WARNED)
+		record_deployed(r);
+	return r->exit;
+}
+
+/* ---- state and report ------------------------------------------------- */
+
+static void
+note_probes(struct run *r)
+{
+	char now[32];
+	size_t i;
+
+	if (r->probes == NULL)
+		return;
+	report_time_iso(time(NULL), now, sizeof(now));
+	json_object_set_new(r->st, "last_probe", json_pack("{s:s, s:o}", "time", now,
+	    "probes", probe_results_to_json(r->probes)));
+	for (i = 0; i < r->probes->n; i++)
+		if (r->probes->v[i].probe.verdict != PROBE_ACCEPTED)
+			state_note_first_seen(r->st, r->probes->v[i].peer, now);
+}
+
+static void
+fill_report(struct run *r)
+{
+	json_t *rep = r->report;
+
+	json_object_set_new(rep, "domain", json_string(r->o->domain));
+	if (r->o->client != NULL)
+		json_object_set_new(rep, "client", json_string(r->o->client));
+	json_object_set_new(rep, "configured", json_boolean(r->have_target));
+	if (r->ins != NULL)
+		json_object_set_new(rep, "inspection", inspect_to_json(r->ins));
+	if (r->prev_ins != NULL)
+		json_object_set_new(rep, "deployed", inspect_to_json(r->prev_ins));
+	json_object_set_new(rep, "peers", json_integer((json_int_t)r->peers.n));
+	if (r->probes != NULL) {
+		json_object_set_new(rep, "probes", probe_results_to_json(r->probes));
+		json_object_set_new(rep, "summary", probe_summary_to_json(r->probes));
+	}
+	if (r->ins != NULL && !r->stale)
+		json_object_set_new(rep, "decision", policy_decision_to_json(&r->dec, &r->in));
+	json_object_set_new(rep, "actions", json_incref(r->actions));
+	json_object_set_new(rep, "exit", json_integer(r->exit));
+}
+
+static void
+run_free(struct run *r)
+{
+	deploy_pair_clear(&r->cand);
+	inspection_free(r->ins);
+	inspection_free(r->prev_ins);
+	probe_results_free(r->probes);
+	strlist_clear(&r->peers);
+	mem_free(r->ppeers);
+	json_decref(r->actions);
+	json_decref(r->st);
+	state_lock_release(r->lock);
+}
+
+/*
+ * check: a pending certificate that is no newer than the deployed one (it
+ * was deployed by hand, or a later renewal went through) is dropped.
+ */
+static int
+stale_pending(struct run *r)
+{
+	struct s2s_err err = { 0 };
+
+	const struct cert_summary *c, *p;
+
+	if (!r->o->candidate_is_pending || r->prev_ins == NULL || !r->prev_is_deployed)
+		return 0;
+	c = &r->ins->certs[0];
+	p = &r->prev_ins->certs[0];
+	if (c->not_after > p->not_after ||
+	    (c->not_after == p->not_after && strcmp(c->serial, p->serial) != 0))
+		return 0;
+	json_object_del(r->st, "pending");
+	state_stash_drop(r->sdir, r->o->domain, "pending", &err);
+	action(r, "drop-pending", 1, "the pending certificate is older than, or the same as, the deployed one");
+	r->stale = 1;
+	return 1;
+}
+
+/* Steps up to the decision; returns 0 or an error (nothing changed yet). */
+static int
+prepare(struct run *r, struct s2s_err *err)
+{
+	const struct guard_opts *o = r->o;
+	int rc;
+
+	if ((rc = state_dir_ensure(r->sdir, err)) != 0 ||
+	    (rc = state_lock_acquire(r->sdir, o->domain, 10000, &r->lock, err)) != 0 ||
+	    (rc = state_load(r->sdir, o->domain, &r->st, err)) != 0)
+		return rc;
+	if ((rc = load_candidate(r, err)) != 0)
+		return rc;
+	if (o->candidate_is_pending) {
+		snprintf(r->cand_cert, sizeof(r->cand_cert), "%s", o->cert_path);
+		snprintf(r->cand_key, sizeof(r->cand_key), "%s", o->key_path);
+	} else if ((rc = state_stash_pair(r->sdir, o->domain, "candidate", &r->cand,
+	    r->cand_cert, r->cand_key, err)) != 0)
+		return rc;
+	if ((rc = load_deployed(r, err)) != 0)
+		return rc;
+	if ((rc = stage_inspect(r, err)) != 0)
+		return rc;
+	if (stale_pending(r))
+		return 0;
+	if ((rc = guard_peers(o->cfg, o->dom, o->domain, &o->dl, &r->peers, r->actions, err)) != 0)
+		log_msg(o->log, LOG_WARNING, "%s: peers: %s", o->domain, err->msg);
+	if (want_probe(r) && (rc = stage_probe(r, err)) != 0) {
+		action(r, "probe", 0, "%s", err->msg);
+		return rc;
+	}
+	stage_decide(r);
+	return 0;
+}
+
+static void
+try_reissue(struct run *r)
+{
+	struct s2s_err err = { 0 };
+
+	if (stage_reissue(r, &err) != 0) {
+		action(r, "reissue", 0, "%s", err.msg);
+		r->reissued = 1;	/* tried: the fallback applies to the original */
+		stage_decide(r);
+		r->reissued = 0;
+		return;
+	}
+	r->reissued = 1;
+	action(r, "reissue", 1, "re-issued from %s", r->o->dom->reissue_directory);
+	inspection_free(r->prev_ins);
+	r->prev_ins = NULL;
+	if (stage_inspect(r, &err) != 0) {
+		action(r, "reissue", 0, "the re-issued certificate cannot be inspected: %s", err.msg);
+		return;
+	}
+	/* the issue asked for proof: probe the re-issued pair whatever its EKU */
+	if (r->peers.n > 0 && stage_probe(r, &err) != 0) {
+		action(r, "probe", 0, "%s", err.msg);
+		probe_results_free(r->probes);
+		r->probes = NULL;
+	}
+	stage_decide(r);
+}
+
+int
+guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct s2s_err *err)
+{
+	struct run r;
+	int rc;
+
+	memset(&r, 0, sizeof(r));
+	r.o = o;
+	r.sdir = o->cfg->state_dir;
+	r.report = report_new(o->tool);
+	r.actions = json_array();
+	r.exit = GUARD_ERROR;
+	*report = r.report;
+	*exit_status = GUARD_ERROR;
+	if (r.report == NULL || r.actions == NULL) {
+		run_free(&r);
+		return err_set(err, S2S_ENOMEM, "out of memory");
+	}
+	if ((rc = prepare(&r, err)) != 0) {
+		json_object_set_new(r.report, "error", json_string(err->msg));
+		fill_report(&r);
+		run_free(&r);
+		return rc;
+	}
+	if (r.stale)
+		r.exit = GUARD_NOTHING;
+	else {
+		if (r.dec.action == DECIDE_REISSUE)
+			try_reissue(&r);
+		r.exit = stage_act(&r);
+	}
+	note_probes(&r);
+	fill_report(&r);
+	if (r.st != NULL && state_save(r.sdir, o->domain, r.st, err) != 0)
+		log_msg(o->log, LOG_ERR, "%s: %s", o->domain, err->msg);
+	if (state_report_write(r.sdir, o->domain, o->tool + (strncmp(o->tool, "s2sguard-", 9) == 0 ? 9 : 0),
+	    r.report, NULL, err) != 0)
+		log_msg(o->log, LOG_ERR, "%s: report: %s", o->domain, err->msg);
+	*exit_status = r.exit;
+	run_free(&r);
+	return 0;
+}

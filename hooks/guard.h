@@ -1,0 +1,67 @@
+/*
+ * guard.h: one domain through the pipeline, shared by s2sguard-hook and
+ * s2sguard-check: inspect the candidate (and the deployed pair), probe the
+ * peers with both, decide, act (deploy, hold, re-issue, roll back), record
+ * state, and produce the run's JSON report.
+ */
+#ifndef S2S_GUARD_H
+#define S2S_GUARD_H
+
+#include <time.h>
+
+#include <jansson.h>
+
+#include "config.h"
+#include "deadline.h"
+#include "err.h"
+#include "log.h"
+
+/* Exit status of s2sguard-hook (documented in s2sguard-hook(1)). */
+enum guard_exit {
+	GUARD_DEPLOYED = 0,	/* deployed (and reloaded); nothing to report */
+	GUARD_WARNED = 1,	/* deployed, with warnings */
+	GUARD_HELD = 2,		/* kept the deployed pair; pending recorded */
+	GUARD_ERROR = 3,	/* error or refused certificate; nothing changed */
+	GUARD_NOTHING = 4,	/* not configured / nothing to do: report only */
+	GUARD_ROLLED_BACK = 5,	/* reload failed; previous pair restored */
+};
+
+struct guard_opts {
+	const struct config	*cfg;
+	const struct cfg_domain	*dom;		/* NULL: not configured (report only) */
+	const char		*domain;	/* the XMPP domain */
+	const struct s2s_log	*log;
+	struct deadline		 dl;
+	time_t			 now;		/* 0 = the clock; --now for tests */
+	const char		*tool;		/* "s2sguard-hook", "s2sguard-check" */
+	const char		*client;	/* ACME client, for the report; may be NULL */
+	/* the candidate certificate */
+	const char		*cert_path;	/* leaf or full chain */
+	const char		*chain_path;	/* appended when cert_path is a lone leaf */
+	const char		*key_path;
+	/* a previous version the ACME client kept, for an unconfigured baseline */
+	const char		*prev_cert_path;
+	const char		*prev_key_path;
+	char *const		*wrapped_reload;	/* acme.sh: argv to run as the reload */
+	int			 candidate_is_pending;	/* check: the candidate is the held one */
+	int			 allow_reissue;	/* hook: 1; check: 0 */
+	int			 dry_run;	/* decide and report; change nothing */
+};
+
+/*
+ * Run the pipeline. Always returns a report (new reference) in *report
+ * unless allocation fails; *exit is a guard_exit. A negative return is a
+ * problem before anything could be decided (lock busy, unreadable input);
+ * the report then says so and *exit is GUARD_ERROR.
+ */
+int	guard_run(const struct guard_opts *o, json_t **report, int *exit_status,
+	    struct s2s_err *err);
+
+/* Gather the peer list of a domain: peers, peers_file, peers_command (or discovery). */
+int	guard_peers(const struct config *cfg, const struct cfg_domain *dom, const char *domain,
+	    const struct deadline *dl, struct strlist *out, json_t *notes, struct s2s_err *err);
+
+/* Render the decision and actions for a person (after report_render_text). */
+void	guard_render_text(FILE *fp, const json_t *report);
+
+#endif
