@@ -212,10 +212,22 @@ dane_judge_answer(struct dane_name *n, const struct resolver_answer *ans, const 
 	return 0;
 }
 
+/* A record of n matches both chains: the new one is covered by what was there. */
+static int
+dane_name_preexisting(const struct dane_name *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nrecords; i++)
+		if (n->records[i].new_match.matched && n->records[i].deployed_match.matched)
+			return 1;
+	return 0;
+}
+
 void
 dane_summarize(struct dane_result *res)
 {
-	size_t i, in_force = 0, new_ok = 0;
+	size_t i, in_force = 0, new_ok = 0, pre = 0;
 	struct dane_name *n;
 
 	res->verdict = DANE_NO_TLSA;
@@ -228,11 +240,124 @@ dane_summarize(struct dane_result *res)
 		    n->verdict == DANE_MATCHES_DEPLOYED_ONLY) {
 			in_force++;
 			new_ok += n->verdict == DANE_MATCHES_NEW;
+			pre += n->verdict == DANE_MATCHES_NEW && dane_name_preexisting(n);
 		}
 		if (n->security == RESOLVER_SECURE && n->nrecords > 0 && n->ttl > res->ttl)
 			res->ttl = n->ttl;
 	}
 	res->new_visible = in_force > 0 && new_ok == in_force;
+	res->new_preexisting = res->new_visible && pre == in_force;
+}
+
+/* ---- the hook/check decision (pure) ---- */
+
+int
+dane_mode_parse(const char *s)
+{
+	if (strcmp(s, "off") == 0)
+		return DANE_MODE_OFF;
+	if (strcmp(s, "warn") == 0)
+		return DANE_MODE_WARN;
+	if (strcmp(s, "hold") == 0)
+		return DANE_MODE_HOLD;
+	return -1;
+}
+
+const char *
+dane_action_name(enum dane_action a)
+{
+	switch (a) {
+	case DANE_ACT_DEPLOY: return "deploy";
+	case DANE_ACT_DEPLOY_WARN: return "deploy-warn";
+	case DANE_ACT_HOLD: return "hold";
+	}
+	return "unknown";
+}
+
+/* The first name with the domain's verdict, for the reason text. */
+static const struct dane_name *
+dane_worst_name(const struct dane_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nnames; i++)
+		if (res->names[i].verdict == res->verdict)
+			return &res->names[i];
+	return NULL;
+}
+
+static void
+dane_decide_problem(enum dane_mode mode, const struct dane_result *res,
+    struct dane_decision *out)
+{
+	const struct dane_name *n = dane_worst_name(res);
+	const char *name = n != NULL ? n->name : res->domain;
+
+	out->action = mode == DANE_MODE_HOLD ? DANE_ACT_HOLD : DANE_ACT_DEPLOY_WARN;
+	if (res->verdict == DANE_BOGUS)
+		snprintf(out->reason, sizeof(out->reason), "DANE: %s is bogus (%s)", name,
+		    n != NULL && n->why[0] ? n->why : "validation failed");
+	else
+		snprintf(out->reason, sizeof(out->reason), "DANE: %s matches only the deployed "
+		    "certificate; publish the new TLSA records first", name);
+}
+
+static void
+dane_decide_new(enum dane_mode mode, const struct dane_result *res, struct dane_state *st,
+    time_t now, struct dane_decision *out)
+{
+	if (!res->deployed_given || res->new_preexisting) {
+		snprintf(out->reason, sizeof(out->reason), "DANE: the TLSA records in place "
+		    "match the new certificate");
+		return;
+	}
+	if (st->first_seen == 0)
+		st->first_seen = res->checked_at;
+	if (res->ttl > st->ttl)
+		st->ttl = res->ttl;
+	if (dane_rollover_ready(st->first_seen, st->ttl, now)) {
+		snprintf(out->reason, sizeof(out->reason), "DANE: the new TLSA records have been "
+		    "visible for at least 2 x %u s", st->ttl);
+		return;
+	}
+	out->ready_at = dane_rollover_at(st->first_seen, st->ttl);
+	out->action = mode == DANE_MODE_HOLD ? DANE_ACT_HOLD : DANE_ACT_DEPLOY_WARN;
+	snprintf(out->reason, sizeof(out->reason), "DANE: the new TLSA records appeared "
+	    "recently; caches may hold the old ones for %lld s more (2 x TTL %u s)",
+	    (long long)(out->ready_at - now), st->ttl);
+}
+
+void
+dane_decide(enum dane_mode mode, const struct dane_result *res, struct dane_state *st,
+    time_t now, struct dane_decision *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->action = DANE_ACT_DEPLOY;
+	if (mode == DANE_MODE_OFF) {
+		snprintf(out->reason, sizeof(out->reason), "DANE check off");
+		return;
+	}
+	if (res->verdict != DANE_MATCHES_NEW)
+		st->first_seen = 0;	/* the new records are gone (or never came) */
+	switch (res->verdict) {
+	case DANE_NO_TLSA:
+	case DANE_INSECURE:
+		snprintf(out->reason, sizeof(out->reason), "DANE not in force (%s)",
+		    dane_verdict_name(res->verdict));
+		break;
+	case DANE_MATCHES_NEITHER:
+		out->action = DANE_ACT_DEPLOY_WARN;
+		snprintf(out->reason, sizeof(out->reason), "DANE: the TLSA records match neither "
+		    "certificate; DANE peers fail already, not because of this renewal");
+		break;
+	case DANE_MATCHES_NEW:
+		dane_decide_new(mode, res, st, now, out);
+		break;
+	case DANE_MATCHES_DEPLOYED_ONLY:
+	case DANE_BOGUS:
+		dane_decide_problem(mode, res, out);
+		break;
+	}
 }
 
 /* ---- lookups ---- */
@@ -645,12 +770,13 @@ dane_to_json(const struct dane_result *res)
 		return NULL;
 	report_time_iso(res->checked_at, when, sizeof(when));
 	dane_rollover_text(res->ttl, rule, sizeof(rule));
-	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I, s:s, s:o, s:o}",
+	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:I, s:s, s:o, s:o}",
 	    "domain", res->domain, "verdict", dane_verdict_name(res->verdict),
 	    "regression", regression, "names", names, "new_records", dane_new_records_json(res),
 	    "publish", dane_publish_json(res), "keep", dane_keep_json(res),
 	    "key_changed", res->key_changed, "issuer_changed", res->issuer_changed,
-	    "new_visible", res->new_visible, "ttl", (json_int_t)res->ttl,
+	    "new_visible", res->new_visible, "new_preexisting", res->new_preexisting,
+	    "ttl", (json_int_t)res->ttl,
 	    "checked_at", when, "rollover", dane_str_or_null(regression ? rule : NULL),
 	    "advice", dane_str_or_null(regression && res->key_changed ? dane_key_advice() : NULL));
 	return o;
