@@ -463,24 +463,30 @@ dane_srv_problem(struct dane_result *res, const struct dane_query *q)
 	return 1;
 }
 
-/* TLSA names of the secure SRV answers; 1 if any SRV record exists. */
+/*
+ * TLSA names of a secure SRV answer. Returns 1 when the answer settles where
+ * peers connect: any _xmpp-server record (a lone "." means no s2s service at
+ * all), or an _xmpps-server record other than "." (which only means no
+ * direct TLS, RFC 6120 3.2.1 and XEP-0368).
+ */
 static int
 dane_srv_targets(struct dane_result *res, const struct dane_query *q, int direct)
 {
 	struct srv_record rec;
 	char name[DANE_NAME_MAX];
+	int w, settles = !direct && q->ans->n > 0;
 	size_t i;
-	int w;
 
 	for (i = 0; i < q->ans->n; i++) {
 		if (srv_parse(q->ans->rr[i].data, q->ans->rr[i].len, direct, &rec, NULL) < 0 ||
 		    strcmp(rec.target, ".") == 0)
 			continue;
+		settles = 1;
 		w = snprintf(name, sizeof(name), "_%u._tcp.%s", (unsigned)rec.port, rec.target);
 		if (w > 0 && (size_t)w < sizeof(name))
 			dane_name_add(res, name, q->name);
 	}
-	return q->ans->n > 0;
+	return settles;
 }
 
 static void
