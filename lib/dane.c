@@ -489,19 +489,27 @@ dane_srv_targets(struct dane_result *res, const struct dane_query *q, int direct
 	return settles;
 }
 
+/*
+ * Fill res->names. The _5269._tcp.DOMAIN TLSA lookup runs beside the SRV
+ * lookups (one round trip less without SRV); when that fallback name is the
+ * one peers use, its lookup is handed to the caller in *fb (fb->done set).
+ */
 static void
-dane_find_names(struct resolver *r, struct dane_result *res, const struct deadline *dl)
+dane_find_names(struct resolver *r, struct dane_result *res, const struct deadline *dl,
+    struct dane_query *fb)
 {
-	struct dane_query q[2];
-	char name[DANE_NAME_MAX];
+	struct dane_query q[3];
 	int any_srv = 0, problem = 0;
 	size_t i;
 
 	memset(q, 0, sizeof(q));
+	memset(fb, 0, sizeof(*fb));
 	snprintf(q[0].name, sizeof(q[0].name), "_xmpp-server._tcp.%s", res->domain);
 	snprintf(q[1].name, sizeof(q[1].name), "_xmpps-server._tcp.%s", res->domain);
+	snprintf(q[2].name, sizeof(q[2].name), "_%d._tcp.%s", XMPP_S2S_PORT, res->domain);
 	q[0].type = q[1].type = RESOLVER_TYPE_SRV;
-	dane_query_all(r, q, 2, dl);
+	q[2].type = RESOLVER_TYPE_TLSA;
+	dane_query_all(r, q, 3, dl);
 	for (i = 0; i < 2; i++) {
 		if (dane_srv_problem(res, &q[i]))
 			problem = 1;
@@ -509,10 +517,11 @@ dane_find_names(struct resolver *r, struct dane_result *res, const struct deadli
 			any_srv |= dane_srv_targets(res, &q[i], i == 1);
 		resolver_answer_free(q[i].ans);
 	}
-	if (!any_srv && !problem) {
-		snprintf(name, sizeof(name), "_%d._tcp.%s", XMPP_S2S_PORT, res->domain);
-		dane_name_add(res, name, "");
+	if (!any_srv && !problem && dane_name_add(res, q[2].name, "") != NULL) {
+		*fb = q[2];
+		return;
 	}
+	resolver_answer_free(q[2].ans);
 }
 
 /* Records to publish for the new chain; what changed against the deployed one. */
@@ -537,10 +546,14 @@ dane_compare_chains(struct dane_result *res, X509 *new_leaf, STACK_OF(X509) *new
 	return 0;
 }
 
+struct dane_chains {
+	X509		*new_leaf, *dep_leaf;
+	STACK_OF(X509)	*new_extra, *dep_extra;
+};
+
 /* Look up and judge every TLSA name (SRV problem entries come judged, with a why). */
 static int
-dane_lookup_tlsa(struct resolver *r, struct dane_result *res, size_t first,
-    X509 *new_leaf, STACK_OF(X509) *new_extra, X509 *dep_leaf, STACK_OF(X509) *dep_extra,
+dane_lookup_tlsa(struct resolver *r, struct dane_result *res, const struct dane_chains *c,
     const struct deadline *dl, struct s2s_err *err)
 {
 	struct dane_query q[DANE_MAX_NAMES];
@@ -548,7 +561,7 @@ dane_lookup_tlsa(struct resolver *r, struct dane_result *res, size_t first,
 	int rc = 0;
 
 	memset(q, 0, sizeof(q));
-	for (i = first; i < res->nnames; i++) {
+	for (i = 0; i < res->nnames; i++) {
 		if (res->names[i].why[0] != '\0')
 			continue;
 		snprintf(q[n].name, sizeof(q[n].name), "%s", res->names[i].name);
@@ -558,10 +571,28 @@ dane_lookup_tlsa(struct resolver *r, struct dane_result *res, size_t first,
 	dane_query_all(r, q, n, dl);
 	for (i = 0; i < n; i++) {
 		if (rc == 0)
-			rc = dane_judge_answer(&res->names[idx[i]], q[i].ans, q[i].msg, new_leaf,
-			    new_extra, dep_leaf, dep_extra, err);
+			rc = dane_judge_answer(&res->names[idx[i]], q[i].ans, q[i].msg,
+			    c->new_leaf, c->new_extra, c->dep_leaf, c->dep_extra, err);
 		resolver_answer_free(q[i].ans);
 	}
+	return rc;
+}
+
+/* The names, their lookups and verdicts. */
+static int
+dane_resolve_and_judge(struct resolver *r, struct dane_result *res, const struct dane_chains *c,
+    const struct deadline *dl, struct s2s_err *err)
+{
+	struct dane_query fb;
+	int rc;
+
+	dane_find_names(r, res, dl, &fb);
+	if (!fb.done)
+		return dane_lookup_tlsa(r, res, c, dl, err);
+	/* no SRV: the one name is the fallback, already looked up */
+	rc = dane_judge_answer(&res->names[0], fb.ans, fb.msg, c->new_leaf, c->new_extra,
+	    c->dep_leaf, c->dep_extra, err);
+	resolver_answer_free(fb.ans);
 	return rc;
 }
 
@@ -570,22 +601,21 @@ dane_check(struct resolver *r, const char *domain, const struct cert_chain *new_
     const struct cert_chain *deployed, const struct deadline *dl, time_t now,
     struct dane_result **out, struct s2s_err *err)
 {
-	STACK_OF(X509) *new_extra, *dep_extra = NULL;
-	X509 *new_leaf, *dep_leaf = NULL;
+	struct dane_chains c = { 0 };
 	struct dane_result *res;
 	int rc, w;
 
 	*out = NULL;
 	if (domain == NULL || domain[0] == '\0' || strlen(domain) > 253 || new_chain == NULL)
 		return err_set(err, S2S_EINVAL, "DANE check: no domain or no new certificate");
-	new_leaf = cert_chain_get(new_chain, 0);
-	new_extra = cert_chain_extra_get(new_chain);
+	c.new_leaf = cert_chain_get(new_chain, 0);
+	c.new_extra = cert_chain_extra_get(new_chain);
 	if (deployed != NULL) {
-		dep_leaf = cert_chain_get(deployed, 0);
-		dep_extra = cert_chain_extra_get(deployed);
+		c.dep_leaf = cert_chain_get(deployed, 0);
+		c.dep_extra = cert_chain_extra_get(deployed);
 	}
-	if (new_leaf == NULL || new_extra == NULL || (deployed != NULL &&
-	    (dep_leaf == NULL || dep_extra == NULL)))
+	if (c.new_leaf == NULL || c.new_extra == NULL || (deployed != NULL &&
+	    (c.dep_leaf == NULL || c.dep_extra == NULL)))
 		return err_set(err, S2S_ENOMEM, "%s: DANE check: out of memory", domain);
 	if ((res = mem_calloc(1, sizeof(*res))) == NULL)
 		return err_set(err, S2S_ENOMEM, "%s: DANE check: out of memory", domain);
@@ -594,19 +624,15 @@ dane_check(struct resolver *r, const char *domain, const struct cert_chain *new_
 		res->domain[w - 1] = '\0';
 	res->checked_at = now != 0 ? now : time(NULL);
 	res->deployed_given = deployed != NULL;
-	if ((rc = dane_compare_chains(res, new_leaf, new_extra, dep_leaf, dep_extra, err)) < 0)
-		goto fail;
-	dane_find_names(r, res, dl);
-	if ((rc = dane_lookup_tlsa(r, res, 0, new_leaf, new_extra, dep_leaf, dep_extra, dl,
-	    err)) < 0)
-		goto fail;
+	if ((rc = dane_compare_chains(res, c.new_leaf, c.new_extra, c.dep_leaf, c.dep_extra,
+	    err)) < 0 || (rc = dane_resolve_and_judge(r, res, &c, dl, err)) < 0) {
+		err_prefix(err, "%s", domain);
+		dane_result_free(res);
+		return rc;
+	}
 	dane_summarize(res);
 	*out = res;
 	return 0;
-fail:
-	err_prefix(err, "%s", domain);
-	dane_result_free(res);
-	return rc;
 }
 
 /* ---- the "dane" report object ---- */
