@@ -6,6 +6,10 @@
 #       Starts pebble-challtestsrv (the VA's DNS: every name is 127.0.0.1,
 #       no AAAA) and pebble (-dnsserver pointing at it, PEBBLE_VA_NOSLEEP=1,
 #       never PEBBLE_VA_ALWAYS_VALID: challenges are really validated).
+#       Pebble rejects PEBBLE_WFE_NONCEREJECT percent of good nonces (default
+#       5 here, as upstream). Debian's certbot 2.1 crashes on badNonce
+#       ("AttributeError: can't set attribute" under Python 3.11): tests that
+#       run certbot set PEBBLE_WFE_NONCEREJECT=0 before pebble_start.
 #       Sets:
 #         PEBBLE_DIR        ACME directory URL, https://localhost:PORT/dir
 #         PEBBLE_TLS_CA     PEM trusting pebble's HTTPS (curl --cacert,
