@@ -15,6 +15,7 @@
 #include "srv.h"
 
 #define DANE_RCODE_NXDOMAIN	3
+#define DANE_TYPE_DNSKEY	48
 
 /* One lookup of a parallel batch. */
 struct dane_query {
@@ -104,18 +105,65 @@ dane_result_free(struct dane_result *res)
 	mem_free(res);
 }
 
-int
-dane_resolver_new(const char *forwarder, const char *trust_anchor, struct resolver **out,
+/* Does the anchor file anchor the root (a record owned by ".")? */
+static int
+dane_anchor_is_root(const char *path)
+{
+	char line[512];
+	FILE *f;
+	int root = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (!root && fgets(line, sizeof(line), f) != NULL)
+		root = line[0] == '.' && (line[1] == ' ' || line[1] == '\t');
+	fclose(f);
+	return root;
+}
+
+/*
+ * With the root anchored, the root DNSKEY must validate. A resolver that
+ * strips or breaks DNSSEC would make every answer bogus, which says nothing
+ * about what DANE peers see: refuse to judge instead.
+ */
+static int
+dane_resolver_validates(struct resolver *r, const char *forwarder, const struct deadline *dl,
     struct s2s_err *err)
 {
+	struct resolver_answer *a;
+	int rc;
+
+	if ((rc = resolver_query(r, ".", DANE_TYPE_DNSKEY, dl, &a, err)) < 0)
+		return err_prefix(err, "DNSSEC check of the resolver");
+	if (a->security != RESOLVER_SECURE)
+		rc = err_set(err, S2S_ENET, "resolver %s cannot serve DNSSEC for validation "
+		    "(root DNSKEY: %s%s%s); DANE cannot be checked", forwarder ? forwarder :
+		    "from /etc/resolv.conf", a->rcode == 2 ? "SERVFAIL" :
+		    dane_security_name(a->security), a->why_bogus ? ": " : "",
+		    a->why_bogus ? a->why_bogus : "");
+	resolver_answer_free(a);
+	return rc;
+}
+
+int
+dane_resolver_new(const char *forwarder, const char *trust_anchor, const struct deadline *dl,
+    struct resolver **out, struct s2s_err *err)
+{
 	const char *ta = trust_anchor != NULL ? trust_anchor : DANE_DEFAULT_TRUST_ANCHOR;
+	int rc;
 
 	*out = NULL;
 	if (access(ta, R_OK) != 0)
 		return err_set(err, errno == ENOENT ? S2S_ENOTFOUND : S2S_EIO,
 		    "DNSSEC trust anchor %s: %s%s", ta, strerror(errno),
 		    trust_anchor == NULL ? " (install dns-root-data or set the trust anchor)" : "");
-	return resolver_new(forwarder, ta, out, err);
+	if ((rc = resolver_new(forwarder, ta, out, err)) < 0 || !dane_anchor_is_root(ta))
+		return rc;
+	if ((rc = dane_resolver_validates(*out, forwarder, dl, err)) < 0) {
+		resolver_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* ---- judging one TLSA answer (pure) ---- */
@@ -625,14 +673,15 @@ dane_check(struct resolver *r, const char *domain, const struct cert_chain *new_
 	res->checked_at = now != 0 ? now : time(NULL);
 	res->deployed_given = deployed != NULL;
 	if ((rc = dane_compare_chains(res, c.new_leaf, c.new_extra, c.dep_leaf, c.dep_extra,
-	    err)) < 0 || (rc = dane_resolve_and_judge(r, res, &c, dl, err)) < 0) {
-		err_prefix(err, "%s", domain);
-		dane_result_free(res);
-		return rc;
-	}
+	    err)) < 0 || (rc = dane_resolve_and_judge(r, res, &c, dl, err)) < 0)
+		goto fail;
 	dane_summarize(res);
 	*out = res;
 	return 0;
+fail:
+	err_prefix(err, "%s", domain);
+	dane_result_free(res);
+	return rc;
 }
 
 /* ---- the "dane" report object ---- */

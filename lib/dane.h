@@ -106,9 +106,12 @@ struct dane_result {
  * resolver); trust_anchor a DS/DNSKEY or unbound-anchor file, NULL for
  * DANE_DEFAULT_TRUST_ANCHOR. A missing anchor file is an error (without
  * one every answer would look insecure and DANE would silently be "off").
+ * When the anchor is the root's, the root DNSKEY must validate through the
+ * forwarder (one query, bounded by dl): a resolver that strips or breaks
+ * DNSSEC is an error (S2S_ENET), not a reason to call every domain bogus.
  */
 int	dane_resolver_new(const char *forwarder, const char *trust_anchor,
-	    struct resolver **out, struct s2s_err *err);
+	    const struct deadline *dl, struct resolver **out, struct s2s_err *err);
 
 /*
  * Check `domain`'s TLSA records against new_chain and (when not NULL) the

@@ -74,6 +74,7 @@ pass_fresh(const char *fwd, const char *anchors, int n, struct cert_chain *renew
 {
 	int verdicts[DANE_BOGUS + 1] = { 0 }, i;
 	double t0 = now_s(), t, dt, *ms;
+	struct deadline dl = deadline_in_ms(600000);
 	struct resolver *r;
 	struct s2s_err err;
 
@@ -81,7 +82,7 @@ pass_fresh(const char *fwd, const char *anchors, int n, struct cert_chain *renew
 		return -1;
 	for (i = 0; i < n; i++) {
 		t = now_s();
-		if (dane_resolver_new(fwd, anchors, &r, &err) < 0) {
+		if (dane_resolver_new(fwd, anchors, &dl, &r, &err) < 0) {
 			fprintf(stderr, "dane_throughput: %s\n", err.msg);
 			free(ms);
 			return -1;
@@ -105,6 +106,7 @@ pass_fresh(const char *fwd, const char *anchors, int n, struct cert_chain *renew
 int
 main(int argc, char **argv)
 {
+	struct deadline dl = deadline_in_ms(10000);
 	struct cert_chain *renewed, *deployed;
 	struct resolver *r;
 	struct s2s_err err;
@@ -116,7 +118,7 @@ main(int argc, char **argv)
 	}
 	if (cert_chain_load(argv[3], &renewed, &err) < 0 ||
 	    cert_chain_load(argv[4], &deployed, &err) < 0 ||
-	    dane_resolver_new(argv[1], argv[2], &r, &err) < 0) {
+	    dane_resolver_new(argv[1], argv[2], &dl, &r, &err) < 0) {
 		fprintf(stderr, "dane_throughput: %s\n", err.msg);
 		return 1;
 	}

@@ -471,10 +471,11 @@ test_names(void **state)
 static void
 test_missing_trust_anchor(void **state)
 {
+	struct deadline dl = deadline_in_ms(1000);
 	struct resolver *r = NULL;
 	struct s2s_err err;
 
-	assert_int_equal(dane_resolver_new("127.0.0.1@53", "/nonexistent/root.key", &r, &err),
+	assert_int_equal(dane_resolver_new("127.0.0.1@53", "/nonexistent/root.key", &dl, &r, &err),
 	    S2S_ENOTFOUND);
 	assert_null(r);
 	assert_non_null(strstr(err.msg, "/nonexistent/root.key"));
