@@ -10,6 +10,9 @@
 #include "mem.h"
 
 #define ACME_MAX_RETRIES	3	/* 429/503 retries within the deadline */
+static int retry_wait(struct acme *a, const struct http_resp *r, const char *url,
+    struct s2s_err *err);
+
 #define ACME_MAX_BADNONCE	3	/* badNonce retries, each with the fresh nonce */
 
 int
@@ -72,16 +75,22 @@ int
 acme_directory_get(struct acme *a, const char *url, struct s2s_err *err)
 {
 	struct http_resp r;
+	struct s2s_err serr;
 	json_t *dir = NULL;
-	int rc;
+	int rc, tries;
 
 	if (!is_https(url))
 		return err_set(err, S2S_EINVAL, "%s: the ACME directory URL must be https", url);
-	if ((rc = http_request(&a->http, "GET", url, NULL, &r, err)) != 0)
-		goto out;
-	if (r.status != 200) {
+	for (tries = 0;; tries++) {
+		if ((rc = http_request(&a->http, "GET", url, NULL, &r, err)) != 0)
+			goto out;
+		if (r.status == 200)
+			break;
 		rc = acme_problem_set(a, &r, url, err);
-		goto out;
+		if ((r.status != 429 && r.status != 503) || r.retry_after < 0 ||
+		    tries >= ACME_MAX_RETRIES || retry_wait(a, &r, url, &serr) != 0)
+			goto out;
+		http_resp_clear(&r);
 	}
 	if ((rc = json_body(&r, url, &dir, err)) == 0)
 		rc = acme_directory_set(a, dir, url, err);

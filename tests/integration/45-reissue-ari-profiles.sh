@@ -4,8 +4,8 @@
 # echo is reported; an unknown one is refused before ordering, listing the
 # advertised ones; invalidProfile from the CA is reported as such; ARI
 # "replaces" carries the RFC 9773 CertID of the current certificate and, on
-# alreadyReplaced, the order is retried without it; a 429 with Retry-After is
-# waited out within the deadline.
+# alreadyReplaced, the order is retried without it; a 429 (newOrder) or 503
+# (directory) with Retry-After is waited out within the deadline.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/fakeacme.sh"
 P=$(pki)
@@ -71,4 +71,9 @@ start=$(date +%s)
 expect_exit 0 run -v > /dev/null 2> "$T/rl.log"
 assert_grep 'HTTP 429, retrying after 1 s' "$T/rl.log"
 [ "$(grep -c order-new "$FAKE_LOG")" -eq 2 ] || fail "expected two newOrder requests"
+
+# A 503 on the directory with Retry-After: waited out too.
+fakeacme_start busy
+expect_exit 0 run -v > /dev/null 2> "$T/busy.log"
+assert_grep '/dir: HTTP 503, retrying after 1 s' "$T/busy.log"
 say "ok"

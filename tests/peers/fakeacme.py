@@ -22,6 +22,7 @@ Modes:
                 the first newOrder with "replaces" gets alreadyReplaced
   invalidprofile  newOrder is refused with invalidProfile
   ratelimit     the first newOrder gets 429 rateLimited, Retry-After: 1
+  busy          the first directory GET gets 503 with Retry-After: 1
 """
 import base64, datetime, json, os, ssl, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -103,6 +104,12 @@ class H(BaseHTTPRequestHandler):
 
     def do_GET(self):
         if self.path == "/dir":
+            with lock:
+                state["dirs"] = state.get("dirs", 0) + 1
+                first = state["dirs"] == 1
+            if MODE == "busy" and first:
+                return self.problem(503, "serverInternal", "down for maintenance",
+                                    [("Retry-After", "1")])
             if MODE == "notjson":
                 return self.send(200, "<html><body>Maintenance</body></html>", "text/html")
             if MODE == "huge":
