@@ -265,6 +265,8 @@ acme_post(struct acme *a, const char *url, const json_t *payload, int with_jwk,
 	int rc, bad_nonces = 0, retries = 0;
 	struct s2s_err serr;
 
+	memset(resp, 0, sizeof(*resp));	/* callers may clear it on any path */
+	resp->retry_after = -1;
 	if (json != NULL)
 		*json = NULL;
 	if (!is_https(url))
