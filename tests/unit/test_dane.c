@@ -412,6 +412,29 @@ test_decide_rollover(void **state)
 	result_free(res);
 }
 
+/* One name with a fresh record, another already broken: the wait still applies. */
+static void
+test_decide_mixed(void **state)
+{
+	static const struct spec both[] = { { "old-leaf", 3, 1, 1 }, { "new-leaf", 3, 1, 1 } };
+	static const struct spec other[] = { { "other", 3, 1, 1 } };
+	struct fixture *f = *state;
+	struct dane_state st = { 0 };
+	struct dane_decision d;
+	struct dane_result *res = result_of(f, RESOLVER_SECURE, both, 2, 5000);
+
+	add_name(f, res, RESOLVER_SECURE, 300, other, 1);
+	dane_summarize(res);
+	assert_int_equal(res->verdict, DANE_MATCHES_NEITHER);
+	DECIDE(DANE_MODE_HOLD, res, &st, 5000, DANE_ACT_HOLD);
+	assert_int_equal(st.first_seen, 5000);
+	assert_int_equal(d.ready_at, 5600);
+	DECIDE(DANE_MODE_HOLD, res, &st, 5600, DANE_ACT_DEPLOY_WARN);
+	assert_non_null(strstr(d.reason, "neither"));
+	assert_int_equal(st.first_seen, 5000);
+	result_free(res);
+}
+
 static void
 test_decide_other_verdicts(void **state)
 {
@@ -512,6 +535,7 @@ main(void)
 		cmocka_unit_test(test_rollover),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_decide_rollover),
+		cmocka_unit_test(test_decide_mixed),
 		cmocka_unit_test(test_decide_other_verdicts),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bad_domains),
