@@ -2,6 +2,7 @@
  * dane.c: TLSA names, validated lookups and verdicts for one domain.
  * See dane.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -644,6 +645,31 @@ dane_resolve_and_judge(struct resolver *r, struct dane_result *res, const struct
 	return rc;
 }
 
+/* A host name in ASCII (A-labels for IDN): labels of letters, digits, '-' and '_'. */
+static int
+dane_domain_ok(const char *d)
+{
+	size_t label = 0, i, len = strlen(d);
+
+	if (len == 0 || len > 253 || d[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)d[i];
+
+		if (ch == '.') {
+			if (label == 0 && i + 1 < len)
+				return 0;	/* empty label */
+			label = 0;
+		} else if (isalnum(ch) || ch == '-' || ch == '_') {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int
 dane_check(struct resolver *r, const char *domain, const struct cert_chain *new_chain,
     const struct cert_chain *deployed, const struct deadline *dl, time_t now,
@@ -654,8 +680,11 @@ dane_check(struct resolver *r, const char *domain, const struct cert_chain *new_
 	int rc, w;
 
 	*out = NULL;
-	if (domain == NULL || domain[0] == '\0' || strlen(domain) > 253 || new_chain == NULL)
-		return err_set(err, S2S_EINVAL, "DANE check: no domain or no new certificate");
+	if (new_chain == NULL)
+		return err_set(err, S2S_EINVAL, "DANE check: no new certificate");
+	if (domain == NULL || !dane_domain_ok(domain))
+		return err_set(err, S2S_EINVAL, "DANE check: \"%.80s\" is not a domain name "
+		    "(IDNs in their xn-- form)", domain ? domain : "");
 	c.new_leaf = cert_chain_get(new_chain, 0);
 	c.new_extra = cert_chain_extra_get(new_chain);
 	if (deployed != NULL) {

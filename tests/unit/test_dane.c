@@ -468,6 +468,26 @@ test_names(void **state)
 	assert_true(DANE_MATCHES_NEW > DANE_INSECURE);
 }
 
+/* Names that are not host names never reach the resolver. */
+static void
+test_bad_domains(void **state)
+{
+	static const char *bad[] = { "", ".", "a..b", "xmpp example.test", "xmpp.example.test/x",
+	    "é.example", ".example.test",
+	    "a234567890123456789012345678901234567890123456789012345678901234.test" };
+	struct fixture *f = *state;
+	struct dane_result *res = NULL;
+	struct s2s_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (dane_check(NULL, bad[i], f->renewed, NULL, NULL, 0, &res, &err) != S2S_EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_null(res);
+		assert_non_null(strstr(err.msg, "not a domain name"));
+	}
+}
+
 static void
 test_missing_trust_anchor(void **state)
 {
@@ -494,6 +514,7 @@ main(void)
 		cmocka_unit_test(test_decide_rollover),
 		cmocka_unit_test(test_decide_other_verdicts),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_bad_domains),
 		cmocka_unit_test(test_missing_trust_anchor),
 	};
 
