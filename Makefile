@@ -157,6 +157,7 @@ install: all
 	for s in $(PKG_SCRIPTS); do install -m 755 $$s $(DESTDIR)$(DATADIR)/ || exit 1; done
 	if [ -f templates/s2sguard.conf ] && [ ! -e $(DESTDIR)$(sysconfdir)/s2sguard/s2sguard.conf ]; then \
 		install -m 640 templates/s2sguard.conf $(DESTDIR)$(sysconfdir)/s2sguard/s2sguard.conf; fi
+	install -d -m 750 $(DESTDIR)$(localstatedir)/lib/s2sguard
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR)
 	for u in $(UNITS_SRC); do sed -e 's|/usr/bin/|$(BINDIR)/|g' \
 		-e 's|/var/lib/s2sguard|$(localstatedir)/lib/s2sguard|g' $$u > $(DESTDIR)$(SYSTEMDUNITDIR)/$${u##*/} && \

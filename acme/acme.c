@@ -10,6 +10,9 @@
 #include "mem.h"
 
 #define ACME_MAX_RETRIES	3	/* 429/503 retries within the deadline */
+static int retry_wait(struct acme *a, const struct http_resp *r, const char *url,
+    struct s2s_err *err);
+
 #define ACME_MAX_BADNONCE	3	/* badNonce retries, each with the fresh nonce */
 
 int
@@ -72,16 +75,22 @@ int
 acme_directory_get(struct acme *a, const char *url, struct s2s_err *err)
 {
 	struct http_resp r;
+	struct s2s_err serr;
 	json_t *dir = NULL;
-	int rc;
+	int rc, tries;
 
 	if (!is_https(url))
 		return err_set(err, S2S_EINVAL, "%s: the ACME directory URL must be https", url);
-	if ((rc = http_request(&a->http, "GET", url, NULL, &r, err)) != 0)
-		goto out;
-	if (r.status != 200) {
+	for (tries = 0;; tries++) {
+		if ((rc = http_request(&a->http, "GET", url, NULL, &r, err)) != 0)
+			goto out;
+		if (r.status == 200)
+			break;
 		rc = acme_problem_set(a, &r, url, err);
-		goto out;
+		if ((r.status != 429 && r.status != 503) || r.retry_after < 0 ||
+		    tries >= ACME_MAX_RETRIES || retry_wait(a, &r, url, &serr) != 0)
+			goto out;
+		http_resp_clear(&r);
 	}
 	if ((rc = json_body(&r, url, &dir, err)) == 0)
 		rc = acme_directory_set(a, dir, url, err);
@@ -256,6 +265,8 @@ acme_post(struct acme *a, const char *url, const json_t *payload, int with_jwk,
 	int rc, bad_nonces = 0, retries = 0;
 	struct s2s_err serr;
 
+	memset(resp, 0, sizeof(*resp));	/* callers may clear it on any path */
+	resp->retry_after = -1;
 	if (json != NULL)
 		*json = NULL;
 	if (!is_https(url))
@@ -403,6 +414,8 @@ acme_poll(struct acme *a, const char *url, const char *const *busy, json_t **out
 		} else {
 			long ms = r.retry_after >= 0 ? r.retry_after * 1000 : wait_ms;
 
+			if (ms < 250)
+				ms = 250;	/* "Retry-After: 0" must not make a busy loop */
 			if (ms > a->max_poll_ms)
 				ms = a->max_poll_ms;
 			wait_ms = wait_ms * 2 > a->max_poll_ms ? a->max_poll_ms : wait_ms * 2;

@@ -235,6 +235,8 @@ http_request(struct http_client *h, const char *method, const char *url,
 	resp->retry_after = -1;
 	if (deadline_expired(&h->deadline))
 		return err_set(err, S2S_ETIMEOUT, "%s: deadline reached before the request", url);
+	if (h->fake != NULL)
+		return h->fake(h->fake_arg, method, url, body, resp, err);
 	hdrs = request_setup(h, method, url, body, &sink, errbuf);
 	cc = curl_easy_perform(h->curl);
 	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);

@@ -16,7 +16,15 @@
 #define HTTP_MAX_BODY		(1024 * 1024)	/* default response ceiling */
 #define HTTP_MAX_ALTERNATES	8
 
+struct http_resp;
+struct s2s_err;
+/* Fuzz/test hook: answers requests instead of the network when set. */
+typedef int (*http_fake_fn)(void *arg, const char *method, const char *url,
+	    const char *body, struct http_resp *resp, struct s2s_err *err);
+
 struct http_client {
+	http_fake_fn	 fake;
+	void		*fake_arg;
 	void		*curl;		/* CURL *, opaque here */
 	char		*ca_file;	/* trust for the server's TLS; NULL: system */
 	struct deadline	 deadline;	/* the whole run's deadline */

@@ -176,7 +176,7 @@ check_dane(const struct args *a, json_t **dane, enum dane_verdict *worst)
 	if ((*dane = json_array()) == NULL)
 		return INSPECT_UNREADABLE;
 	if (load_chains(a, &renewed, &deployed, &err) < 0 ||
-	    dane_resolver_new(a->resolver, a->trust_anchor, &r, &err) < 0) {
+	    dane_resolver_new(a->resolver, a->trust_anchor, &dl, &r, &err) < 0) {
 		fprintf(stderr, "s2sguard-inspect: %s\n", err.msg);
 		rc = err.code == S2S_EINVAL ? EXIT_USAGE : INSPECT_UNREADABLE;
 		goto out;
@@ -184,7 +184,7 @@ check_dane(const struct args *a, json_t **dane, enum dane_verdict *worst)
 	for (i = 0; i < a->ndane && rc < 0; i++) {
 		if (dane_check(r, a->dane[i], renewed, deployed, &dl, a->opts.now, &res, &err) < 0) {
 			fprintf(stderr, "s2sguard-inspect: %s\n", err.msg);
-			rc = INSPECT_UNREADABLE;
+			rc = err.code == S2S_EINVAL ? EXIT_USAGE : INSPECT_UNREADABLE;
 			break;
 		}
 		if (res->verdict > *worst)

@@ -2,6 +2,7 @@
  * dane.c: TLSA names, validated lookups and verdicts for one domain.
  * See dane.h.
  */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include "srv.h"
 
 #define DANE_RCODE_NXDOMAIN	3
+#define DANE_TYPE_DNSKEY	48
 
 /* One lookup of a parallel batch. */
 struct dane_query {
@@ -104,18 +106,65 @@ dane_result_free(struct dane_result *res)
 	mem_free(res);
 }
 
-int
-dane_resolver_new(const char *forwarder, const char *trust_anchor, struct resolver **out,
+/* Does the anchor file anchor the root (a record owned by ".")? */
+static int
+dane_anchor_is_root(const char *path)
+{
+	char line[512];
+	FILE *f;
+	int root = 0;
+
+	if ((f = fopen(path, "r")) == NULL)
+		return 0;
+	while (!root && fgets(line, sizeof(line), f) != NULL)
+		root = line[0] == '.' && (line[1] == ' ' || line[1] == '\t');
+	fclose(f);
+	return root;
+}
+
+/*
+ * With the root anchored, the root DNSKEY must validate. A resolver that
+ * strips or breaks DNSSEC would make every answer bogus, which says nothing
+ * about what DANE peers see: refuse to judge instead.
+ */
+static int
+dane_resolver_validates(struct resolver *r, const char *forwarder, const struct deadline *dl,
     struct s2s_err *err)
 {
+	struct resolver_answer *a;
+	int rc;
+
+	if ((rc = resolver_query(r, ".", DANE_TYPE_DNSKEY, dl, &a, err)) < 0)
+		return err_prefix(err, "DNSSEC check of the resolver");
+	if (a->security != RESOLVER_SECURE)
+		rc = err_set(err, S2S_ENET, "resolver %s cannot serve DNSSEC for validation "
+		    "(root DNSKEY: %s%s%s); DANE cannot be checked", forwarder ? forwarder :
+		    "from /etc/resolv.conf", a->rcode == 2 ? "SERVFAIL" :
+		    dane_security_name(a->security), a->why_bogus ? ": " : "",
+		    a->why_bogus ? a->why_bogus : "");
+	resolver_answer_free(a);
+	return rc;
+}
+
+int
+dane_resolver_new(const char *forwarder, const char *trust_anchor, const struct deadline *dl,
+    struct resolver **out, struct s2s_err *err)
+{
 	const char *ta = trust_anchor != NULL ? trust_anchor : DANE_DEFAULT_TRUST_ANCHOR;
+	int rc;
 
 	*out = NULL;
 	if (access(ta, R_OK) != 0)
 		return err_set(err, errno == ENOENT ? S2S_ENOTFOUND : S2S_EIO,
 		    "DNSSEC trust anchor %s: %s%s", ta, strerror(errno),
 		    trust_anchor == NULL ? " (install dns-root-data or set the trust anchor)" : "");
-	return resolver_new(forwarder, ta, out, err);
+	if ((rc = resolver_new(forwarder, ta, out, err)) < 0 || !dane_anchor_is_root(ta))
+		return rc;
+	if ((rc = dane_resolver_validates(*out, forwarder, dl, err)) < 0) {
+		resolver_free(*out);
+		*out = NULL;
+	}
+	return rc;
 }
 
 /* ---- judging one TLSA answer (pure) ---- */
@@ -212,10 +261,22 @@ dane_judge_answer(struct dane_name *n, const struct resolver_answer *ans, const 
 	return 0;
 }
 
+/* A record of n matches both chains: the new one is covered by what was there. */
+static int
+dane_name_preexisting(const struct dane_name *n)
+{
+	size_t i;
+
+	for (i = 0; i < n->nrecords; i++)
+		if (n->records[i].new_match.matched && n->records[i].deployed_match.matched)
+			return 1;
+	return 0;
+}
+
 void
 dane_summarize(struct dane_result *res)
 {
-	size_t i, in_force = 0, new_ok = 0;
+	size_t i, in_force = 0, new_ok = 0, pre = 0;
 	struct dane_name *n;
 
 	res->verdict = DANE_NO_TLSA;
@@ -228,11 +289,124 @@ dane_summarize(struct dane_result *res)
 		    n->verdict == DANE_MATCHES_DEPLOYED_ONLY) {
 			in_force++;
 			new_ok += n->verdict == DANE_MATCHES_NEW;
+			pre += n->verdict == DANE_MATCHES_NEW && dane_name_preexisting(n);
 		}
 		if (n->security == RESOLVER_SECURE && n->nrecords > 0 && n->ttl > res->ttl)
 			res->ttl = n->ttl;
 	}
 	res->new_visible = in_force > 0 && new_ok == in_force;
+	res->new_preexisting = res->new_visible && pre == in_force;
+}
+
+/* ---- the hook/check decision (pure) ---- */
+
+int
+dane_mode_parse(const char *s)
+{
+	if (strcmp(s, "off") == 0)
+		return DANE_MODE_OFF;
+	if (strcmp(s, "warn") == 0)
+		return DANE_MODE_WARN;
+	if (strcmp(s, "hold") == 0)
+		return DANE_MODE_HOLD;
+	return -1;
+}
+
+const char *
+dane_action_name(enum dane_action a)
+{
+	switch (a) {
+	case DANE_ACT_DEPLOY: return "deploy";
+	case DANE_ACT_DEPLOY_WARN: return "deploy-warn";
+	case DANE_ACT_HOLD: return "hold";
+	}
+	return "unknown";
+}
+
+/* The first name with the domain's verdict, for the reason text. */
+static const struct dane_name *
+dane_worst_name(const struct dane_result *res)
+{
+	size_t i;
+
+	for (i = 0; i < res->nnames; i++)
+		if (res->names[i].verdict == res->verdict)
+			return &res->names[i];
+	return NULL;
+}
+
+static void
+dane_decide_problem(enum dane_mode mode, const struct dane_result *res,
+    struct dane_decision *out)
+{
+	const struct dane_name *n = dane_worst_name(res);
+	const char *name = n != NULL ? n->name : res->domain;
+
+	out->action = mode == DANE_MODE_HOLD ? DANE_ACT_HOLD : DANE_ACT_DEPLOY_WARN;
+	if (res->verdict == DANE_BOGUS)
+		snprintf(out->reason, sizeof(out->reason), "DANE: %s is bogus (%s)", name,
+		    n != NULL && n->why[0] ? n->why : "validation failed");
+	else
+		snprintf(out->reason, sizeof(out->reason), "DANE: %s matches only the deployed "
+		    "certificate; publish the new TLSA records first", name);
+}
+
+static void
+dane_decide_new(enum dane_mode mode, const struct dane_result *res, struct dane_state *st,
+    time_t now, struct dane_decision *out)
+{
+	if (!res->deployed_given || res->new_preexisting) {
+		snprintf(out->reason, sizeof(out->reason), "DANE: the TLSA records in place "
+		    "match the new certificate");
+		return;
+	}
+	if (st->first_seen == 0)
+		st->first_seen = res->checked_at;
+	if (res->ttl > st->ttl)
+		st->ttl = res->ttl;
+	if (dane_rollover_ready(st->first_seen, st->ttl, now)) {
+		snprintf(out->reason, sizeof(out->reason), "DANE: the new TLSA records have been "
+		    "visible for at least 2 x %u s", st->ttl);
+		return;
+	}
+	out->ready_at = dane_rollover_at(st->first_seen, st->ttl);
+	out->action = mode == DANE_MODE_HOLD ? DANE_ACT_HOLD : DANE_ACT_DEPLOY_WARN;
+	snprintf(out->reason, sizeof(out->reason), "DANE: the new TLSA records appeared "
+	    "recently; caches may hold the old ones for %lld s more (2 x TTL %u s)",
+	    (long long)(out->ready_at - now), st->ttl);
+}
+
+void
+dane_decide(enum dane_mode mode, const struct dane_result *res, struct dane_state *st,
+    time_t now, struct dane_decision *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->action = DANE_ACT_DEPLOY;
+	if (mode == DANE_MODE_OFF) {
+		snprintf(out->reason, sizeof(out->reason), "DANE check off");
+		return;
+	}
+	if (res->verdict != DANE_MATCHES_NEW)
+		st->first_seen = 0;	/* the new records are gone (or never came) */
+	switch (res->verdict) {
+	case DANE_NO_TLSA:
+	case DANE_INSECURE:
+		snprintf(out->reason, sizeof(out->reason), "DANE not in force (%s)",
+		    dane_verdict_name(res->verdict));
+		break;
+	case DANE_MATCHES_NEITHER:
+		out->action = DANE_ACT_DEPLOY_WARN;
+		snprintf(out->reason, sizeof(out->reason), "DANE: the TLSA records match neither "
+		    "certificate; DANE peers fail already, not because of this renewal");
+		break;
+	case DANE_MATCHES_NEW:
+		dane_decide_new(mode, res, st, now, out);
+		break;
+	case DANE_MATCHES_DEPLOYED_ONLY:
+	case DANE_BOGUS:
+		dane_decide_problem(mode, res, out);
+		break;
+	}
 }
 
 /* ---- lookups ---- */
@@ -338,39 +512,53 @@ dane_srv_problem(struct dane_result *res, const struct dane_query *q)
 	return 1;
 }
 
-/* TLSA names of the secure SRV answers; 1 if any SRV record exists. */
+/*
+ * TLSA names of a secure SRV answer. Returns 1 when the answer settles where
+ * peers connect: any _xmpp-server record (a lone "." means no s2s service at
+ * all), or an _xmpps-server record other than "." (which only means no
+ * direct TLS, RFC 6120 3.2.1 and XEP-0368).
+ */
 static int
 dane_srv_targets(struct dane_result *res, const struct dane_query *q, int direct)
 {
 	struct srv_record rec;
 	char name[DANE_NAME_MAX];
+	int w, settles = !direct && q->ans->n > 0;
 	size_t i;
-	int w;
 
 	for (i = 0; i < q->ans->n; i++) {
 		if (srv_parse(q->ans->rr[i].data, q->ans->rr[i].len, direct, &rec, NULL) < 0 ||
 		    strcmp(rec.target, ".") == 0)
 			continue;
+		settles = 1;
 		w = snprintf(name, sizeof(name), "_%u._tcp.%s", (unsigned)rec.port, rec.target);
 		if (w > 0 && (size_t)w < sizeof(name))
 			dane_name_add(res, name, q->name);
 	}
-	return q->ans->n > 0;
+	return settles;
 }
 
+/*
+ * Fill res->names. The _5269._tcp.DOMAIN TLSA lookup runs beside the SRV
+ * lookups (one round trip less without SRV); when that fallback name is the
+ * one peers use, its lookup is handed to the caller in *fb (fb->done set).
+ */
 static void
-dane_find_names(struct resolver *r, struct dane_result *res, const struct deadline *dl)
+dane_find_names(struct resolver *r, struct dane_result *res, const struct deadline *dl,
+    struct dane_query *fb)
 {
-	struct dane_query q[2];
-	char name[DANE_NAME_MAX];
+	struct dane_query q[3];
 	int any_srv = 0, problem = 0;
 	size_t i;
 
 	memset(q, 0, sizeof(q));
+	memset(fb, 0, sizeof(*fb));
 	snprintf(q[0].name, sizeof(q[0].name), "_xmpp-server._tcp.%s", res->domain);
 	snprintf(q[1].name, sizeof(q[1].name), "_xmpps-server._tcp.%s", res->domain);
+	snprintf(q[2].name, sizeof(q[2].name), "_%d._tcp.%s", XMPP_S2S_PORT, res->domain);
 	q[0].type = q[1].type = RESOLVER_TYPE_SRV;
-	dane_query_all(r, q, 2, dl);
+	q[2].type = RESOLVER_TYPE_TLSA;
+	dane_query_all(r, q, 3, dl);
 	for (i = 0; i < 2; i++) {
 		if (dane_srv_problem(res, &q[i]))
 			problem = 1;
@@ -378,10 +566,11 @@ dane_find_names(struct resolver *r, struct dane_result *res, const struct deadli
 			any_srv |= dane_srv_targets(res, &q[i], i == 1);
 		resolver_answer_free(q[i].ans);
 	}
-	if (!any_srv && !problem) {
-		snprintf(name, sizeof(name), "_%d._tcp.%s", XMPP_S2S_PORT, res->domain);
-		dane_name_add(res, name, "");
+	if (!any_srv && !problem && dane_name_add(res, q[2].name, "") != NULL) {
+		*fb = q[2];
+		return;
 	}
+	resolver_answer_free(q[2].ans);
 }
 
 /* Records to publish for the new chain; what changed against the deployed one. */
@@ -406,10 +595,14 @@ dane_compare_chains(struct dane_result *res, X509 *new_leaf, STACK_OF(X509) *new
 	return 0;
 }
 
+struct dane_chains {
+	X509		*new_leaf, *dep_leaf;
+	STACK_OF(X509)	*new_extra, *dep_extra;
+};
+
 /* Look up and judge every TLSA name (SRV problem entries come judged, with a why). */
 static int
-dane_lookup_tlsa(struct resolver *r, struct dane_result *res, size_t first,
-    X509 *new_leaf, STACK_OF(X509) *new_extra, X509 *dep_leaf, STACK_OF(X509) *dep_extra,
+dane_lookup_tlsa(struct resolver *r, struct dane_result *res, const struct dane_chains *c,
     const struct deadline *dl, struct s2s_err *err)
 {
 	struct dane_query q[DANE_MAX_NAMES];
@@ -417,7 +610,7 @@ dane_lookup_tlsa(struct resolver *r, struct dane_result *res, size_t first,
 	int rc = 0;
 
 	memset(q, 0, sizeof(q));
-	for (i = first; i < res->nnames; i++) {
+	for (i = 0; i < res->nnames; i++) {
 		if (res->names[i].why[0] != '\0')
 			continue;
 		snprintf(q[n].name, sizeof(q[n].name), "%s", res->names[i].name);
@@ -427,11 +620,54 @@ dane_lookup_tlsa(struct resolver *r, struct dane_result *res, size_t first,
 	dane_query_all(r, q, n, dl);
 	for (i = 0; i < n; i++) {
 		if (rc == 0)
-			rc = dane_judge_answer(&res->names[idx[i]], q[i].ans, q[i].msg, new_leaf,
-			    new_extra, dep_leaf, dep_extra, err);
+			rc = dane_judge_answer(&res->names[idx[i]], q[i].ans, q[i].msg,
+			    c->new_leaf, c->new_extra, c->dep_leaf, c->dep_extra, err);
 		resolver_answer_free(q[i].ans);
 	}
 	return rc;
+}
+
+/* The names, their lookups and verdicts. */
+static int
+dane_resolve_and_judge(struct resolver *r, struct dane_result *res, const struct dane_chains *c,
+    const struct deadline *dl, struct s2s_err *err)
+{
+	struct dane_query fb;
+	int rc;
+
+	dane_find_names(r, res, dl, &fb);
+	if (!fb.done)
+		return dane_lookup_tlsa(r, res, c, dl, err);
+	/* no SRV: the one name is the fallback, already looked up */
+	rc = dane_judge_answer(&res->names[0], fb.ans, fb.msg, c->new_leaf, c->new_extra,
+	    c->dep_leaf, c->dep_extra, err);
+	resolver_answer_free(fb.ans);
+	return rc;
+}
+
+/* A host name in ASCII (A-labels for IDN): labels of letters, digits, '-' and '_'. */
+static int
+dane_domain_ok(const char *d)
+{
+	size_t label = 0, i, len = strlen(d);
+
+	if (len == 0 || len > 253 || d[0] == '.')
+		return 0;
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)d[i];
+
+		if (ch == '.') {
+			if (label == 0 && i + 1 < len)
+				return 0;	/* empty label */
+			label = 0;
+		} else if (isalnum(ch) || ch == '-' || ch == '_') {
+			if (++label > 63)
+				return 0;
+		} else {
+			return 0;
+		}
+	}
+	return 1;
 }
 
 int
@@ -439,22 +675,24 @@ dane_check(struct resolver *r, const char *domain, const struct cert_chain *new_
     const struct cert_chain *deployed, const struct deadline *dl, time_t now,
     struct dane_result **out, struct s2s_err *err)
 {
-	STACK_OF(X509) *new_extra, *dep_extra = NULL;
-	X509 *new_leaf, *dep_leaf = NULL;
+	struct dane_chains c = { 0 };
 	struct dane_result *res;
 	int rc, w;
 
 	*out = NULL;
-	if (domain == NULL || domain[0] == '\0' || strlen(domain) > 253 || new_chain == NULL)
-		return err_set(err, S2S_EINVAL, "DANE check: no domain or no new certificate");
-	new_leaf = cert_chain_get(new_chain, 0);
-	new_extra = cert_chain_extra_get(new_chain);
+	if (new_chain == NULL)
+		return err_set(err, S2S_EINVAL, "DANE check: no new certificate");
+	if (domain == NULL || !dane_domain_ok(domain))
+		return err_set(err, S2S_EINVAL, "DANE check: \"%.80s\" is not a domain name "
+		    "(IDNs in their xn-- form)", domain ? domain : "");
+	c.new_leaf = cert_chain_get(new_chain, 0);
+	c.new_extra = cert_chain_extra_get(new_chain);
 	if (deployed != NULL) {
-		dep_leaf = cert_chain_get(deployed, 0);
-		dep_extra = cert_chain_extra_get(deployed);
+		c.dep_leaf = cert_chain_get(deployed, 0);
+		c.dep_extra = cert_chain_extra_get(deployed);
 	}
-	if (new_leaf == NULL || new_extra == NULL || (deployed != NULL &&
-	    (dep_leaf == NULL || dep_extra == NULL)))
+	if (c.new_leaf == NULL || c.new_extra == NULL || (deployed != NULL &&
+	    (c.dep_leaf == NULL || c.dep_extra == NULL)))
 		return err_set(err, S2S_ENOMEM, "%s: DANE check: out of memory", domain);
 	if ((res = mem_calloc(1, sizeof(*res))) == NULL)
 		return err_set(err, S2S_ENOMEM, "%s: DANE check: out of memory", domain);
@@ -463,11 +701,8 @@ dane_check(struct resolver *r, const char *domain, const struct cert_chain *new_
 		res->domain[w - 1] = '\0';
 	res->checked_at = now != 0 ? now : time(NULL);
 	res->deployed_given = deployed != NULL;
-	if ((rc = dane_compare_chains(res, new_leaf, new_extra, dep_leaf, dep_extra, err)) < 0)
-		goto fail;
-	dane_find_names(r, res, dl);
-	if ((rc = dane_lookup_tlsa(r, res, 0, new_leaf, new_extra, dep_leaf, dep_extra, dl,
-	    err)) < 0)
+	if ((rc = dane_compare_chains(res, c.new_leaf, c.new_extra, c.dep_leaf, c.dep_extra,
+	    err)) < 0 || (rc = dane_resolve_and_judge(r, res, &c, dl, err)) < 0)
 		goto fail;
 	dane_summarize(res);
 	*out = res;
@@ -645,12 +880,13 @@ dane_to_json(const struct dane_result *res)
 		return NULL;
 	report_time_iso(res->checked_at, when, sizeof(when));
 	dane_rollover_text(res->ttl, rule, sizeof(rule));
-	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:I, s:s, s:o, s:o}",
+	o = json_pack("{s:s, s:s, s:b, s:o, s:o, s:o, s:o, s:b, s:b, s:b, s:b, s:I, s:s, s:o, s:o}",
 	    "domain", res->domain, "verdict", dane_verdict_name(res->verdict),
 	    "regression", regression, "names", names, "new_records", dane_new_records_json(res),
 	    "publish", dane_publish_json(res), "keep", dane_keep_json(res),
 	    "key_changed", res->key_changed, "issuer_changed", res->issuer_changed,
-	    "new_visible", res->new_visible, "ttl", (json_int_t)res->ttl,
+	    "new_visible", res->new_visible, "new_preexisting", res->new_preexisting,
+	    "ttl", (json_int_t)res->ttl,
 	    "checked_at", when, "rollover", dane_str_or_null(regression ? rule : NULL),
 	    "advice", dane_str_or_null(regression && res->key_changed ? dane_key_advice() : NULL));
 	return o;

@@ -91,6 +91,12 @@ struct dane_result {
 	 * record matching the new chain, and there is at least one such name.
 	 */
 	int			 new_visible;
+	/*
+	 * Every name with new_visible has a record that matches both chains
+	 * (e.g. 3 1 1 after a key-reusing renewal): nothing new was published,
+	 * so the rollover wait does not apply.
+	 */
+	int			 new_preexisting;
 	uint32_t		 ttl;		/* largest TTL of the secure TLSA answers */
 	time_t			 checked_at;	/* wall clock of the lookups */
 };
@@ -100,9 +106,12 @@ struct dane_result {
  * resolver); trust_anchor a DS/DNSKEY or unbound-anchor file, NULL for
  * DANE_DEFAULT_TRUST_ANCHOR. A missing anchor file is an error (without
  * one every answer would look insecure and DANE would silently be "off").
+ * When the anchor is the root's, the root DNSKEY must validate through the
+ * forwarder (one query, bounded by dl): a resolver that strips or breaks
+ * DNSSEC is an error (S2S_ENET), not a reason to call every domain bogus.
  */
 int	dane_resolver_new(const char *forwarder, const char *trust_anchor,
-	    struct resolver **out, struct s2s_err *err);
+	    const struct deadline *dl, struct resolver **out, struct s2s_err *err);
 
 /*
  * Check `domain`'s TLSA records against new_chain and (when not NULL) the
@@ -136,6 +145,50 @@ void	dane_summarize(struct dane_result *res);
 int	dane_rollover_ready(time_t first_seen, uint32_t ttl, time_t now);
 /* Earliest time dane_rollover_ready() says yes; 0 when first_seen is 0. */
 time_t	dane_rollover_at(time_t first_seen, uint32_t ttl);
+
+/*
+ * The hook/check decision for one domain, pure. mode is the domain's
+ * "dane = off|warn|hold" setting. st is what the caller keeps in its state
+ * between runs (zero it for a new pending certificate) and is updated here:
+ * first_seen is set when the new records are first seen secure and reset
+ * when they disappear; ttl keeps the largest TLSA TTL seen.
+ *   off                        deploy
+ *   no-tlsa, insecure          deploy (DANE not in force)
+ *   matches-neither            deploy with a warning (already broken)
+ *   matches-new, preexisting   deploy
+ *   matches-new, new records   deploy once dane_rollover_ready(), else hold
+ *                              (warn: deploy with a warning)
+ *   matches-deployed-only      hold (warn: deploy with a warning)
+ *   bogus                      hold (warn: deploy with a warning)
+ */
+enum dane_mode {
+	DANE_MODE_OFF = 0,
+	DANE_MODE_WARN,
+	DANE_MODE_HOLD,
+};
+
+enum dane_action {
+	DANE_ACT_DEPLOY = 0,
+	DANE_ACT_DEPLOY_WARN,
+	DANE_ACT_HOLD,
+};
+
+struct dane_state {
+	time_t		first_seen;	/* new records first seen secure; 0 = not yet */
+	uint32_t	ttl;		/* largest TLSA TTL seen while waiting */
+};
+
+struct dane_decision {
+	enum dane_action	action;
+	time_t			ready_at;	/* a rollover wait ends then; 0 otherwise */
+	char			reason[300];
+};
+
+void	dane_decide(enum dane_mode mode, const struct dane_result *res, struct dane_state *st,
+	    time_t now, struct dane_decision *out);
+/* "off" "warn" "hold" <-> mode; -1 for anything else. */
+int	dane_mode_parse(const char *s);
+const char *dane_action_name(enum dane_action a);
 
 /* "matches-new" ... "bogus"; "secure" "insecure" "bogus". */
 const char *dane_verdict_name(enum dane_verdict v);

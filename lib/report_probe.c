@@ -25,7 +25,7 @@ render_row(FILE *fp, const json_t *p)
 		snprintf(addr, sizeof(addr), strchr(pstr(p, "address"), ':') ? "[%s]:%d" : "%s:%d",
 		    pstr(p, "address"), (int)json_integer_value(json_object_get(p, "port")));
 	fprintf(fp, "%-28s %-24s %-10s %-14s %6lld ms%s\n", pstr(p, "peer"), addr,
-	    pstr(p, "transport"), pstr(p, "verdict"),
+	    pstr(p, "address")[0] != '\0' ? pstr(p, "transport") : "-", pstr(p, "verdict"),
 	    json_is_integer(total) ? (long long)json_integer_value(total) : -1LL,
 	    json_is_true(json_object_get(p, "regression")) ? "  REGRESSION" : "");
 	if (pstr(p, "reason")[0] != '\0' && strcmp(pstr(p, "verdict"), "accepted") != 0)

@@ -9,7 +9,7 @@ BUILD="build-essential pkg-config libssl-dev libcurl4-openssl-dev libjansson-dev
 libexpat1-dev libunbound-dev libinih-dev libcmocka-dev clang libclang-rt-14-dev
 openssl ca-certificates curl"
 PEERS="prosody lua-sec lua-unbound ejabberd erlang-p1-tls pebble certbot
-dehydrated lego unbound ldnsutils nsd python3 python3-aiosmtpd faketime hyperfine
+dehydrated lego unbound ldnsutils nsd python3 python3-aiosmtpd python3-cryptography faketime hyperfine
 iproute2 procps psmisc time"
 PACKAGING="debhelper devscripts lintian rpm man-db groff-base systemd adduser"
 

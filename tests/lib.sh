@@ -39,6 +39,20 @@ trap _run_cleanups EXIT
 trap 'exit 130' INT TERM HUP
 trap 'exit 141' PIPE
 
+# guard_pid PID: a watcher stops PID (TERM, then KILL) if this test's shell
+# dies without running its cleanups (SIGKILL, or at_exit called from a
+# subshell). Servers started by tests/peers/*.sh are guarded.
+guard_pid() {
+	_gp_test=$$
+	(
+		trap '' HUP INT TERM
+		while kill -0 "$_gp_test" 2>/dev/null && kill -0 "$1" 2>/dev/null; do sleep 1; done
+		if kill -0 "$1" 2>/dev/null; then
+			kill -TERM "$1"; sleep 3; kill -KILL "$1"
+		fi
+	) </dev/null >/dev/null 2>&1 &
+}
+
 say() { printf '%s: %s\n' "$_test_name" "$*"; }
 fail() { printf '%s: FAIL: %s\n' "$_test_name" "$*" >&2; exit 1; }
 skip() { printf '%s: SKIP: %s\n' "$_test_name" "$*"; exit 77; }

@@ -64,6 +64,13 @@ report "latency (100 ms RTT), concurrency $N" "$N" "$T/many.json"
 one=$(cut -d' ' -f1 "$T/one.json.time")
 many=$(cut -d' ' -f1 "$T/many.json.time")
 say "latency ratio: $N peers / 1 peer = $(python3 -c "print(f'{$many / $one:.2f}')") (target <= 1.5)"
+# Prosody serves s2s from one Lua thread: its own CPU per session bounds
+# throughput (see "scale" above). 64 peers stay below that bound and show
+# what the client does with latency alone.
+probe "$rport" 64 64 "$T/some.json"
+report "latency (100 ms RTT), concurrency 64" 64 "$T/some.json"
+some=$(cut -d' ' -f1 "$T/some.json.time")
+say "latency ratio: 64 peers / 1 peer = $(python3 -c "print(f'{$some / $one:.2f}')")"
 
 # what OpenSSL's own crypto costs for one client handshake with a P-256 key:
 # one ECDSA sign (CertificateVerify), ~3 ECDSA verifies (peer chain), one X25519
@@ -81,3 +88,18 @@ if sign and verify and dh:
     print(f"openssl speed: ECDSA P-256 sign {sign*1e3:.3f} ms, verify {verify*1e3:.3f} ms, "
           f"X25519 {dh*1e3:.3f} ms: ~{ms:.2f} ms of public-key crypto per client handshake")
 '
+
+# OpenSSL's own full client handshake (same chain as client certificate,
+# asked for by the server), in connections per user-CPU second
+need_cmd openssl
+sport=$(free_port)
+openssl s_server -accept "127.0.0.1:$sport" -cert "$P/leaf-server.pem" \
+	-key "$P/leaf-server.key" -cert_chain "$P/leaf-server.chain.pem" \
+	-CAfile "$P/root.pem" -verify 1 -quiet -naccept 1000000 > "$T/s_server.log" 2>&1 &
+spid=$!
+at_exit "kill $spid"
+wait_port "$sport" 10 || fail "openssl s_server did not start"
+openssl s_time -connect "127.0.0.1:$sport" -new -time 3 -CAfile "$P/root.pem" \
+	-cert "$P/leaf-server.fullchain.pem" -key "$P/leaf-server.key" 2>/dev/null |
+	sed -n 's/.*; \([0-9.]*\) connections\/user sec.*/\1/p' | head -n 1 |
+	awk '{ printf "openssl s_time: %.3f ms user CPU per full client handshake (P-256, client certificate)\n", 1000 / $1 }'

@@ -7,8 +7,8 @@
 . "$TOP/tests/peers/ejabberd.sh"
 
 P=$(pki)
-port=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$port"
+port=$(free_port) dport=$(free_port)
+ejabberd_start "$T/ej" ej.peer.test "$port" --direct-tls "$dport"
 
 probe() {
 	_leaf=$1; shift
@@ -35,6 +35,13 @@ until grep -q "Failed inbound s2s EXTERNAL authentication xmpp.example.test -> e
 	n=$((n - 1)); [ "$n" -gt 0 ] || fail "ejabberd did not log the EXTERNAL failure"
 	sleep 0.1
 done
+
+# the same over XEP-0368 direct TLS (ALPN xmpp-server)
+s2sguard-probe --from xmpp.example.test --ca-file "$P/root.pem" \
+	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" \
+	--peer "ej.peer.test=127.0.0.1:$dport/tls" --json > "$T/direct.json" || true
+assert_grep '"transport": "direct-tls"' "$T/direct.json"
+assert_grep '"reason": "not-authorized: unsupported certificate purpose"' "$T/direct.json"
 
 # the deployed pair (both EKUs) is accepted, the renewal is not: regression
 expect_exit 2 probe leaf-server --baseline-cert "$P/leaf-both.fullchain.pem" \

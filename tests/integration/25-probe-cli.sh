@@ -55,4 +55,15 @@ expect_exit 1 s2sguard-probe $base --timeout 5 --deadline 1 --concurrency 2 \
 	--peers-file "$T/four" --json "$@" > "$T/dl.json"
 assert_grep '"deadline_hit": true' "$T/dl.json"
 assert_grep '"pending": 2' "$T/dl.json"
-say "exit codes, peers file and deadline behave as documented"
+# on a terminal, runs over a second show a progress line on stderr, and
+# clear it at the end; not on a pipe
+if command -v script >/dev/null 2>&1; then
+	script -qec "s2sguard-probe $base --timeout 2 --concurrency 1 \
+		--peer s1.hostile.test=127.0.0.1:$port --peer s2.hostile.test=127.0.0.1:$port \
+		>/dev/null" /dev/null > "$T/tty.out" || true
+	assert_grep 'probes done' "$T/tty.out"
+fi
+s2sguard-probe $base --timeout 2 --peer "s1.hostile.test=127.0.0.1:$port" \
+	>/dev/null 2> "$T/pipe.err" || true
+assert_no_grep 'probes done' "$T/pipe.err"
+say "exit codes, peers file, deadline and progress behave as documented"

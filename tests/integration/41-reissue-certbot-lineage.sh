@@ -8,6 +8,8 @@
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/pebble.sh"
 need_cmd certbot
+# certbot 2.1 crashes on pebble's deliberate badNonce answers (see pebble.sh).
+PEBBLE_WFE_NONCEREJECT=0
 pebble_start
 pebble_root "$T/pebble-root.pem"
 pebble_serve_webroot "$T/www"

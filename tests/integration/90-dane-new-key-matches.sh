@@ -23,6 +23,7 @@ import json, sys
 d = json.load(open(sys.argv[1]))["dane"][0]
 assert d["verdict"] == "matches-new" and not d["regression"], d
 assert d["key_changed"] is False and d["new_visible"] is True and d["ttl"] == 300, d
+assert d["new_preexisting"] is True, d
 n = d["names"][0]
 assert n["name"] == "_5269._tcp.xmpp.example.test" and n["via"] is None, n
 assert n["security"] == "secure", n

@@ -45,6 +45,7 @@ python3 - "$T/r2.json" <<'PY' || fail "JSON after publishing"
 import json, sys
 d = json.load(open(sys.argv[1]))["dane"][0]
 assert d["verdict"] == "matches-new" and d["new_visible"] is True, d
+assert d["new_preexisting"] is False, d  # a new record: the rollover wait applies
 assert len(d["keep"]) == 1 and d["publish"] == [], d
 PY
 say ok

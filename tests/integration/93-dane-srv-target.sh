@@ -14,6 +14,12 @@ dnssec_rr example.test "_xmpp-server._tcp.xmpp.example.test. 300 IN SRV 0 5 5270
 dnssec_rr example.test "_xmpps-server._tcp.xmpp.example.test. 300 IN SRV 0 5 5223 s2s.hosting.test."
 # a decoy a DANE peer never looks at, since SRV records exist
 dnssec_rr example.test "_5269._tcp.xmpp.example.test. 300 IN TLSA 3 1 1 $new"
+# "." for direct TLS only: peers fall back to _5269._tcp.DOMAIN
+dnssec_rr example.test "_xmpps-server._tcp.nodirect.example.test. 300 IN SRV 0 0 0 ."
+dnssec_rr example.test "_5269._tcp.nodirect.example.test. 300 IN TLSA 3 1 1 $old"
+# "." for s2s: no service, nothing to check
+dnssec_rr example.test "_xmpp-server._tcp.noservice.example.test. 300 IN SRV 0 0 0 ."
+dnssec_rr example.test "_5269._tcp.noservice.example.test. 300 IN TLSA 3 1 1 $old"
 dnssec_sign example.test
 dnssec_zone hosting.test
 dnssec_rr hosting.test "_5270._tcp.s2s.hosting.test. 600 IN TLSA 3 1 1 $old"
@@ -41,6 +47,16 @@ assert d["verdict"] == "insecure", d
 n = d["names"]
 assert len(n) == 1 and n[0]["name"] == "_xmpp-server._tcp.xmpp.plain.test", n
 assert "not DNSSEC-signed" in n[0]["why"], n
+PY
+
+expect_exit 4 $I --dane nodirect.example.test --dane noservice.example.test --json \
+	"$P/rotated.fullchain.pem" > "$T/dot.json"
+python3 - "$T/dot.json" <<'PY' || fail "SRV target ."
+import json, sys
+a, b = json.load(open(sys.argv[1]))["dane"]
+assert [n["name"] for n in a["names"]] == ["_5269._tcp.nodirect.example.test"], a
+assert a["verdict"] == "matches-deployed-only", a
+assert b["names"] == [] and b["verdict"] == "no-tlsa", b
 PY
 
 # both domains in one run: one table each, the worst decides the exit

@@ -31,4 +31,10 @@ expect_exit 3 s2sguard-inspect --ca-file "$P/root.pem" --dane xmpp.plain.test \
 	> "$T/out" 2> "$T/err"
 assert_grep 'nonexistent.key' "$T/err"
 [ ! -s "$T/out" ] || fail "output despite the error"
+
+# not a domain name: a usage error, no lookup
+expect_exit 64 $I --dane 'xmpp plain.test' "$P/rotated.fullchain.pem" > /dev/null 2> "$T/err"
+assert_grep 'not a domain name' "$T/err"
+# --resolver without --dane says so
+expect_exit 64 s2sguard-inspect --resolver "$DNSSEC_RESOLVER" "$P/rotated.fullchain.pem" 2> "$T/err"
 say ok

@@ -24,4 +24,14 @@ assert r["exit"] == 5 and d["verdict"] == "bogus", d
 assert all(n["verdict"] == "bogus" and n["why"] for n in d["names"]), d["names"]
 assert d["new_visible"] is False, d
 PY
+
+# Our own resolver path cannot validate the root (here: a root anchor the
+# test resolver cannot answer for): an error about us, exit 3, instead of
+# calling every domain bogus.
+printf '. IN DS 20326 8 2 %s\n' "$(printf '%064d' 0)" > "$T/root-only.key"
+expect_exit 3 s2sguard-inspect --ca-file "$P/root.pem" --dane xmpp.example.test \
+	--resolver "$DNSSEC_RESOLVER" --trust-anchor "$T/root-only.key" \
+	"$P/renewed.fullchain.pem" > "$T/out" 2> "$T/err"
+assert_grep 'resolver 127\.0\.0\.1@[0-9]+ cannot serve DNSSEC for validation \(root DNSKEY: SERVFAIL' "$T/err"
+[ ! -s "$T/out" ] || fail "a report despite the error"
 say ok

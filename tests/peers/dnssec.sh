@@ -118,6 +118,8 @@ _dnssec_write_conf() {
 		echo "	module-config: \"validator iterator\""
 		echo "	local-zone: \".\" refuse"
 		echo "	serve-expired: no"
+		# e.g. DNSSEC_UNBOUND_EXTRA="log-queries: yes" to debug a test
+		[ -z "${DNSSEC_UNBOUND_EXTRA:-}" ] || printf '\t%s\n' "$DNSSEC_UNBOUND_EXTRA"
 	} > "$DNSSEC_DIR/unbound.conf"
 	for _z in $DNSSEC_ZONES; do
 		_file=$_z.zone

@@ -139,6 +139,7 @@ EOF
 		fail "ejabberd_start: ejabberdctl start failed: $(cat "$_ej_dir/logs/start.out")"
 	# the listener opens after the node says "started"; poll the port
 	wait_port "$_ej_port" 60 || fail "ejabberd on port $_ej_port did not start"
+	[ ! -s "$_ej_dir/ejabberd.pid" ] || guard_pid "$(cat "$_ej_dir/ejabberd.pid")"
 	EJABBERD_START_MS=$(( $(_ej_ms) - _ej_t0 ))
 }
 

@@ -6,6 +6,14 @@
 #       Starts pebble-challtestsrv (the VA's DNS: every name is 127.0.0.1,
 #       no AAAA) and pebble (-dnsserver pointing at it, PEBBLE_VA_NOSLEEP=1,
 #       never PEBBLE_VA_ALWAYS_VALID: challenges are really validated).
+#       Pebble rejects PEBBLE_WFE_NONCEREJECT percent of good nonces (default
+#       5 here, as upstream). Debian's certbot 2.1 crashes on badNonce
+#       ("AttributeError: can't set attribute" under Python 3.11): tests that
+#       run certbot set PEBBLE_WFE_NONCEREJECT=0 before pebble_start.
+#       PEBBLE_EXTRA_CONFIG: JSON members added to the "pebble" object, e.g.
+#       '"externalAccountBindingRequired": true, "externalAccountMACKeys": {...}'
+#       (a later member wins). Pebble's own variables (PEBBLE_ALTERNATE_ROOTS,
+#       PEBBLE_CHAIN_LENGTH, PEBBLE_AUTHZREUSE) pass through the environment.
 #       Sets:
 #         PEBBLE_DIR        ACME directory URL, https://localhost:PORT/dir
 #         PEBBLE_TLS_CA     PEM trusting pebble's HTTPS (curl --cacert,
@@ -40,7 +48,7 @@ pebble_start() {
 {"pebble": {"listenAddress": "127.0.0.1:$_pl", "managementListenAddress": "127.0.0.1:$_pm",
  "certificate": "$PEBBLE_WORK/tls.pem", "privateKey": "$PEBBLE_WORK/tls.key",
  "httpPort": $PEBBLE_HTTP_PORT, "tlsPort": $_pt, "ocspResponderURL": "",
- "externalAccountBindingRequired": false}}
+ "externalAccountBindingRequired": false${PEBBLE_EXTRA_CONFIG:+, $PEBBLE_EXTRA_CONFIG}}}
 PEB
 	pebble-challtestsrv -defaultIPv6 "" -http01 "" -https01 "" -tlsalpn01 "" \
 		-dns01 "127.0.0.1:$_pd" -management "127.0.0.1:$_pc" \

@@ -158,6 +158,7 @@ prosody_start() {
 		env HOME="$_pr_dir" prosody -F --config "$_pr_dir/prosody.cfg.lua" \
 		>"$_pr_dir/console.log" 2>&1 ) &
 	echo $! > "$_pr_dir/launch.pid"
+	guard_pid $!
 	_pr_n=300
 	while ! python3 -c "import socket,sys; s=socket.socket(); s.settimeout(0.2); sys.exit(s.connect_ex(('127.0.0.1',$_pr_port)))" 2>/dev/null; do
 		kill -0 "$(cat "$_pr_dir/launch.pid")" 2>/dev/null ||

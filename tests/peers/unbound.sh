@@ -113,6 +113,7 @@ unbound_start() {
 	at_exit "unbound_stop '$_ub_dir'"
 	unbound -d -c "$_ub_dir/unbound.conf" >"$_ub_dir/console.log" 2>&1 &
 	echo $! > "$_ub_dir/launch.pid"
+	guard_pid $!
 	_ub_wait "$_ub_dir" || fail "unbound on port $_ub_port did not start"
 	UNBOUND_START_MS=$(( $(_ub_ms) - _ub_t0 ))
 }

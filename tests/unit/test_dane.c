@@ -341,6 +341,120 @@ test_json(void **state)
 	mem_free(res);
 }
 
+/* One-name result with the given records, judged and summarized. */
+static struct dane_result *
+result_of(struct fixture *f, enum resolver_security sec, const struct spec *sp, size_t n,
+    time_t checked_at)
+{
+	struct dane_result *res = mem_calloc(1, sizeof(*res));
+
+	snprintf(res->domain, sizeof(res->domain), "xmpp.example.test");
+	res->deployed_given = 1;
+	res->checked_at = checked_at;
+	add_name(f, res, sec, 300, sp, n);
+	dane_summarize(res);
+	return res;
+}
+
+static void
+result_free(struct dane_result *res)
+{
+	result_clear(res);
+	mem_free(res);
+}
+
+#define DECIDE(mode, res, st, now, want) do {					\
+	dane_decide(mode, res, st, now, &d);					\
+	if (d.action != (want))							\
+		fail_msg("line %d: %s (%s), want %s", __LINE__,			\
+		    dane_action_name(d.action), d.reason, dane_action_name(want));	\
+} while (0)
+
+/* The certbot case end to end: rotated key, hold, publish, wait 2 x TTL, deploy. */
+static void
+test_decide_rollover(void **state)
+{
+	static const struct spec old_only[] = { { "old-leaf", 3, 1, 1 } };
+	static const struct spec both[] = { { "old-leaf", 3, 1, 1 }, { "new-leaf", 3, 1, 1 } };
+	struct fixture *f = *state;
+	struct dane_state st = { 0 };
+	struct dane_decision d;
+	struct dane_result *res;
+
+	res = result_of(f, RESOLVER_SECURE, old_only, 1, 1000);
+	DECIDE(DANE_MODE_HOLD, res, &st, 1000, DANE_ACT_HOLD);
+	assert_non_null(strstr(d.reason, "matches only the deployed"));
+	assert_int_equal(st.first_seen, 0);
+	DECIDE(DANE_MODE_WARN, res, &st, 1000, DANE_ACT_DEPLOY_WARN);
+	DECIDE(DANE_MODE_OFF, res, &st, 1000, DANE_ACT_DEPLOY);
+	result_free(res);
+
+	/* the operator published the new record at ~2000: seen first at 2000 */
+	res = result_of(f, RESOLVER_SECURE, both, 2, 2000);
+	assert_false(res->new_preexisting);
+	DECIDE(DANE_MODE_HOLD, res, &st, 2000, DANE_ACT_HOLD);
+	assert_int_equal(st.first_seen, 2000);
+	assert_int_equal(st.ttl, 300);
+	assert_int_equal(d.ready_at, 2600);
+	DECIDE(DANE_MODE_WARN, res, &st, 2000, DANE_ACT_DEPLOY_WARN);
+	result_free(res);
+	/* a later check does not move first_seen */
+	res = result_of(f, RESOLVER_SECURE, both, 2, 2300);
+	DECIDE(DANE_MODE_HOLD, res, &st, 2599, DANE_ACT_HOLD);
+	assert_int_equal(st.first_seen, 2000);
+	DECIDE(DANE_MODE_HOLD, res, &st, 2600, DANE_ACT_DEPLOY);
+	result_free(res);
+
+	/* the record vanished again: start over */
+	res = result_of(f, RESOLVER_SECURE, old_only, 1, 2700);
+	DECIDE(DANE_MODE_HOLD, res, &st, 2700, DANE_ACT_HOLD);
+	assert_int_equal(st.first_seen, 0);
+	result_free(res);
+}
+
+static void
+test_decide_other_verdicts(void **state)
+{
+	static const struct spec same_key[] = { { "new-leaf", 3, 1, 1 } };
+	static const struct spec other[] = { { "other", 3, 1, 1 } };
+	struct fixture *f = *state;
+	struct dane_state st = { 0 };
+	struct dane_decision d;
+	struct dane_result *res;
+
+	/* the record in place matches both chains (key reused): no wait */
+	res = result_of(f, RESOLVER_SECURE, same_key, 1, 1000);
+	res->names[0].records[0].deployed_match.matched = 1;
+	dane_summarize(res);
+	assert_true(res->new_preexisting);
+	DECIDE(DANE_MODE_HOLD, res, &st, 1000, DANE_ACT_DEPLOY);
+	assert_int_equal(st.first_seen, 0);
+	/* first deployment: nothing deployed to break */
+	res->names[0].records[0].deployed_match.matched = 0;
+	res->deployed_given = 0;
+	dane_summarize(res);
+	DECIDE(DANE_MODE_HOLD, res, &st, 1000, DANE_ACT_DEPLOY);
+	result_free(res);
+
+	res = result_of(f, RESOLVER_SECURE, other, 1, 1000);
+	DECIDE(DANE_MODE_HOLD, res, &st, 1000, DANE_ACT_DEPLOY_WARN);
+	assert_non_null(strstr(d.reason, "neither"));
+	result_free(res);
+	res = result_of(f, RESOLVER_INSECURE, other, 1, 1000);
+	DECIDE(DANE_MODE_HOLD, res, &st, 1000, DANE_ACT_DEPLOY);
+	result_free(res);
+	res = result_of(f, RESOLVER_BOGUS, other, 1, 1000);
+	DECIDE(DANE_MODE_HOLD, res, &st, 1000, DANE_ACT_HOLD);
+	assert_non_null(strstr(d.reason, "bogus"));
+	DECIDE(DANE_MODE_WARN, res, &st, 1000, DANE_ACT_DEPLOY_WARN);
+	result_free(res);
+
+	assert_int_equal(dane_mode_parse("hold"), DANE_MODE_HOLD);
+	assert_int_equal(dane_mode_parse("warn"), DANE_MODE_WARN);
+	assert_int_equal(dane_mode_parse("off"), DANE_MODE_OFF);
+	assert_int_equal(dane_mode_parse("Hold"), -1);
+}
+
 static void
 test_names(void **state)
 {
@@ -354,13 +468,34 @@ test_names(void **state)
 	assert_true(DANE_MATCHES_NEW > DANE_INSECURE);
 }
 
+/* Names that are not host names never reach the resolver. */
+static void
+test_bad_domains(void **state)
+{
+	static const char *bad[] = { "", ".", "a..b", "xmpp example.test", "xmpp.example.test/x",
+	    "é.example", ".example.test",
+	    "a234567890123456789012345678901234567890123456789012345678901234.test" };
+	struct fixture *f = *state;
+	struct dane_result *res = NULL;
+	struct s2s_err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (dane_check(NULL, bad[i], f->renewed, NULL, NULL, 0, &res, &err) != S2S_EINVAL)
+			fail_msg("accepted \"%s\"", bad[i]);
+		assert_null(res);
+		assert_non_null(strstr(err.msg, "not a domain name"));
+	}
+}
+
 static void
 test_missing_trust_anchor(void **state)
 {
+	struct deadline dl = deadline_in_ms(1000);
 	struct resolver *r = NULL;
 	struct s2s_err err;
 
-	assert_int_equal(dane_resolver_new("127.0.0.1@53", "/nonexistent/root.key", &r, &err),
+	assert_int_equal(dane_resolver_new("127.0.0.1@53", "/nonexistent/root.key", &dl, &r, &err),
 	    S2S_ENOTFOUND);
 	assert_null(r);
 	assert_non_null(strstr(err.msg, "/nonexistent/root.key"));
@@ -376,7 +511,10 @@ main(void)
 		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_rollover),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_decide_rollover),
+		cmocka_unit_test(test_decide_other_verdicts),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_bad_domains),
 		cmocka_unit_test(test_missing_trust_anchor),
 	};
 
