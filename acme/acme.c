@@ -414,6 +414,8 @@ acme_poll(struct acme *a, const char *url, const char *const *busy, json_t **out
 		} else {
 			long ms = r.retry_after >= 0 ? r.retry_after * 1000 : wait_ms;
 
+			if (ms < 250)
+				ms = 250;	/* "Retry-After: 0" must not make a busy loop */
 			if (ms > a->max_poll_ms)
 				ms = a->max_poll_ms;
 			wait_ms = wait_ms * 2 > a->max_poll_ms ? a->max_poll_ms : wait_ms * 2;

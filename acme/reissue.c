@@ -4,6 +4,11 @@
  * domain directory or plain files. See doc/s2sguard-reissue.1.
  */
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -39,6 +44,7 @@ struct args {
 	const char		*contacts[MAX_CONTACTS];
 	size_t			 ncontacts;
 	const char		*eab_kid, *eab_hmac_key;
+	const char		*user;
 	int			 allow_unlisted, no_ari, new_key, no_client_auth, dry_run;
 	int			 json, verbose, agree_tos;
 	long			 timeout_s;
@@ -92,6 +98,7 @@ static const struct option longopts[] = {
 	{ "no-require-client-auth", no_argument,	NULL, 'X' },
 	{ "timeout",		required_argument,	NULL, 't' },
 	{ "dry-run",		no_argument,		NULL, 'D' },
+	{ "user",		required_argument,	NULL, 'u' },
 	{ "json",		no_argument,		NULL, 'j' },
 	{ "verbose",		no_argument,		NULL, 'v' },
 	{ "help",		no_argument,		NULL, '?' + 256 },
@@ -156,6 +163,7 @@ parse_opt(struct args *a, int c, const char *arg)
 	case 'R': a->ca_file = arg; break;
 	case 'X': a->no_client_auth = 1; break;
 	case 'D': a->dry_run = 1; break;
+	case 'u': a->user = arg; break;
 	case 'j': a->json = 1; break;
 	case 'v': a->verbose++; break;
 	case 't':
@@ -320,6 +328,169 @@ acme_stage(const struct args *a, struct run *r, struct s2s_err *err)
 		log_msg(&r->log, LOG_WARNING, "the order does not echo profile \"%s\" (got \"%s\"): "
 		    "the CA may have ignored it", r->profile_sent, r->res.profile_echo);
 	return 0;
+}
+
+/*
+ * Privilege separation ("open, then restrict"): keys and files are loaded
+ * by the caller; a child that has dropped to --user does all network work
+ * and the challenges, and hands back the chain and the facts for the report
+ * as one JSON object over a pipe. Only the parent verifies and installs.
+ */
+#define PRIVSEP_MAX	(4 * 1024 * 1024)
+
+static int
+privsep_drop(const struct passwd *pw, struct s2s_err *err)
+{
+	if (setgroups(0, NULL) != 0 || setgid(pw->pw_gid) != 0 || setuid(pw->pw_uid) != 0)
+		return err_set(err, S2S_EPERM, "--user %s: cannot drop privileges: %s",
+		    pw->pw_name, strerror(errno));
+	if (pw->pw_uid != 0 && (setuid(0) == 0 || seteuid(0) == 0))
+		return err_set(err, S2S_EPERM, "--user %s: could regain root", pw->pw_name);
+	return 0;
+}
+
+static json_t *
+privsep_result(const struct run *r, int rc)
+{
+	const struct order_result *o = &r->res;
+	json_t *j = json_pack("{s:i, s:i, s:s, s:s?, s:s?, s:s?, s:s, s:b, s:b, s:i, s:i, s:s,"
+	    " s:i, s:s?, s:b, s:b, s:s, s:s, s:s?}",
+	    "rc", rc, "code", r->err.code, "msg", r->err.msg, "pem", o->pem,
+	    "order_url", o->order_url, "cert_url", o->cert_url, "profile_echo", o->profile_echo,
+	    "replaces_sent", o->replaces_sent, "replaces_dropped", o->replaces_dropped,
+	    "authz_reused", (int)o->authz_reused, "authz_solved", (int)o->authz_solved,
+	    "chain_top_issuer", o->chain_top_issuer, "alternates", (int)o->alternates,
+	    "kid", r->a.kid, "account_created", r->account_created,
+	    "profile_sent", r->profile_sent != NULL, "advertised", r->advertised,
+	    "profile_note", r->profile_note, "replaces", r->replaces);
+
+	if (j != NULL && r->a.problem != NULL)
+		json_object_set(j, "problem", r->a.problem);
+	return j;
+}
+
+static char *
+jdup(const json_t *j, const char *name)
+{
+	const char *v = json_string_value(json_object_get(j, name));
+
+	return v ? mem_strdup(v) : NULL;
+}
+
+static void
+jcopy(const json_t *j, const char *name, char *buf, size_t bufsz)
+{
+	snprintf(buf, bufsz, "%s", json_string_value(json_object_get(j, name)) ?: "");
+}
+
+static int
+privsep_take(const struct args *a, struct run *r, const json_t *j, struct s2s_err *err)
+{
+	struct order_result *o = &r->res;
+	const char *msg = json_string_value(json_object_get(j, "msg"));
+	int rc = (int)json_integer_value(json_object_get(j, "rc"));
+
+	o->pem = jdup(j, "pem");
+	o->len = o->pem ? strlen(o->pem) : 0;
+	o->order_url = jdup(j, "order_url");
+	o->cert_url = jdup(j, "cert_url");
+	jcopy(j, "profile_echo", o->profile_echo, sizeof(o->profile_echo));
+	jcopy(j, "chain_top_issuer", o->chain_top_issuer, sizeof(o->chain_top_issuer));
+	o->replaces_sent = json_is_true(json_object_get(j, "replaces_sent"));
+	o->replaces_dropped = json_is_true(json_object_get(j, "replaces_dropped"));
+	o->authz_reused = (size_t)json_integer_value(json_object_get(j, "authz_reused"));
+	o->authz_solved = (size_t)json_integer_value(json_object_get(j, "authz_solved"));
+	o->alternates = (size_t)json_integer_value(json_object_get(j, "alternates"));
+	r->a.kid = jdup(j, "kid");
+	r->account_created = json_is_true(json_object_get(j, "account_created"));
+	r->profile_sent = json_is_true(json_object_get(j, "profile_sent")) ? a->profile : NULL;
+	jcopy(j, "advertised", r->advertised, sizeof(r->advertised));
+	jcopy(j, "profile_note", r->profile_note, sizeof(r->profile_note));
+	r->replaces = jdup(j, "replaces");
+	if (json_object_get(j, "problem") != NULL)
+		r->a.problem = json_incref(json_object_get(j, "problem"));
+	if (rc == 0 && o->pem == NULL)
+		return err_set(err, S2S_EPROTO, "the network process returned no certificate");
+	if (rc != 0)
+		err_set(err, (int)json_integer_value(json_object_get(j, "code")), "%s",
+		    msg ? msg : "the network process failed");
+	return rc;
+}
+
+static int
+privsep_read(int fd, char **out, size_t *len)
+{
+	size_t cap = 65536, n = 0;
+	char *buf = mem_alloc(cap), *p;
+	ssize_t got;
+
+	while (buf != NULL) {
+		if (n + 1 >= cap) {
+			if (cap >= PRIVSEP_MAX || (p = mem_realloc(buf, cap * 2)) == NULL)
+				break;
+			buf = p;
+			cap *= 2;
+		}
+		got = read(fd, buf + n, cap - n - 1);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			*out = buf;
+			*len = n;
+			return got == 0 ? 0 : -1;
+		}
+		n += (size_t)got;
+	}
+	mem_free(buf);
+	return -1;
+}
+
+static void
+privsep_child(const struct args *a, struct run *r, const struct passwd *pw, int fd)
+{
+	json_t *res;
+	int rc;
+
+	if ((rc = privsep_drop(pw, &r->err)) == 0)
+		rc = acme_stage(a, r, &r->err);
+	res = privsep_result(r, rc);
+	if (res == NULL || json_dumpfd(res, fd, JSON_COMPACT) != 0)
+		_exit(1);
+	_exit(0);
+}
+
+static int
+acme_stage_as(const struct args *a, struct run *r, struct s2s_err *err)
+{
+	struct passwd *pw = getpwnam(a->user);
+	int fds[2], status, rc;
+	char *text = NULL;
+	json_t *j;
+	size_t len = 0;
+	pid_t pid;
+
+	r->stage = "acme";
+	if (pw == NULL)
+		return err_set(err, S2S_EINVAL, "--user %s: no such user", a->user);
+	if (pipe(fds) != 0 || (pid = fork()) < 0)
+		return err_set(err, S2S_EIO, "cannot start the network process: %s", strerror(errno));
+	if (pid == 0) {
+		close(fds[0]);
+		privsep_child(a, r, pw, fds[1]);
+	}
+	close(fds[1]);
+	rc = privsep_read(fds[0], &text, &len);
+	close(fds[0]);
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	j = rc == 0 ? json_loadb(text, len, 0, NULL) : NULL;
+	mem_free(text);
+	if (j == NULL)
+		return err_set(err, S2S_EIO, "the network process (as %s) failed without a result",
+		    a->user);
+	rc = privsep_take(a, r, j, err);
+	json_decref(j);
+	return rc;
 }
 
 static int
@@ -518,7 +689,7 @@ run(const struct args *a, struct run *r)
 		return err_ssl(&r->err, S2S_ENOMEM, "cannot generate a new key");
 	if (r->t.key == NULL && r->new_key == NULL)
 		return err_set(&r->err, S2S_EINVAL, "no private key for the CSR");
-	if ((rc = acme_stage(a, r, &r->err)) != 0)
+	if ((rc = a->user ? acme_stage_as(a, r, &r->err) : acme_stage(a, r, &r->err)) != 0)
 		return rc;
 	r->stage = "verify";
 	if ((rc = cert_chain_parse((unsigned char *)r->res.pem, r->res.len, r->res.cert_url,

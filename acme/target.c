@@ -141,6 +141,11 @@ certbot_paths(const struct target_opts *o, struct target *t, struct s2s_err *err
 			char *p = mem_strndup(live, (size_t)(slash - live));
 			char *q = p ? strrchr(p, '/') : NULL;
 
+			if (p != NULL && strcmp(p, "live") == 0) {
+				snprintf(t->config_dir, sizeof(t->config_dir), ".");
+				mem_free(p);
+				goto named;
+			}
 			if (q == NULL || strcmp(q, "/live") != 0) {
 				mem_free(p);
 				return err_set(err, S2S_EINVAL, "%s: not a certbot live/NAME directory",
@@ -151,6 +156,7 @@ certbot_paths(const struct target_opts *o, struct target *t, struct s2s_err *err
 			mem_free(p);
 		}
 	}
+named:
 	if (t->name[0] == '\0' || t->name[0] == '.')
 		return err_set(err, S2S_EINVAL, "%s: bad certbot lineage name", arg);
 	return set_path(t->live_dir, sizeof(t->live_dir), err, "%s/live/%s", t->config_dir,

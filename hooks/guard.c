@@ -469,8 +469,8 @@ restore_if_overwritten(struct run *r)
 	    deploy_install(&r->target, &lg, &err) != 0) {
 		action(r, "restore", 0, "%s", err.msg);
 	} else {
+		/* no reload: the server never loaded what the client wrote */
 		action(r, "restore", 1, "the ACME client had installed the new certificate; last-good pair restored");
-		reload(r, "after restore");
 	}
 	deploy_pair_clear(&lg);
 }
@@ -525,7 +525,13 @@ record_deployed(struct run *r)
 		json_object_del(r->st, "pending");
 		state_stash_drop(r->sdir, r->o->domain, "pending", &err);
 	}
-	if (r->have_prev)
+	/*
+	 * What is deployed now is the last good pair from here on: if an ACME
+	 * client later overwrites the server's files in place (acme.sh's
+	 * --fullchain-file), this copy is the baseline and what a hold restores.
+	 */
+	if (state_stash_pair(r->sdir, r->o->domain, "last-good", &r->cand, r->prev_cert,
+	    r->prev_key, &err) == 0)
 		json_object_set_new(r->st, "last_good", json_pack("{s:s, s:s}", "cert", r->prev_cert,
 		    "key", r->prev_key));
 }

@@ -23,6 +23,10 @@ $CB certonly -n --server "$PEBBLE_DIR" --register-unsafely-without-email --agree
 L=$T/etc/live/$D
 old_serial=$(openssl x509 -in "$L/cert.pem" -noout -serial)
 chmod 640 "$T/etc/archive/$D/privkey1.pem"
+if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1; then
+	chgrp nogroup "$T/etc/archive/$D/privkey1.pem" 2>/dev/null || chgrp nobody "$T/etc/archive/$D/privkey1.pem"
+	chown nobody "$T/etc/archive/$D/cert1.pem"
+fi
 R="s2sguard-reissue --tls-ca-file $PEBBLE_TLS_CA --ca-file $T/pebble-root.pem --timeout 120"
 
 # Unlisted profile: refused with a message that says why, nothing written.
@@ -48,6 +52,10 @@ for k in cert chain fullchain privkey; do
 done
 [ "$(stat -c %a "$T/etc/archive/$D/privkey2.pem")" = 640 ] || fail "privkey2 mode $(stat -c %a "$T/etc/archive/$D/privkey2.pem"), want privkey1's 640"
 cmp "$T/etc/archive/$D/privkey1.pem" "$T/etc/archive/$D/privkey2.pem" || fail "key changed without --new-key"
+for k in cert privkey; do
+	[ "$(stat -c %U:%G "$T/etc/archive/$D/${k}2.pem")" = "$(stat -c %U:%G "$T/etc/archive/$D/${k}1.pem")" ] ||
+		fail "${k}2.pem owner $(stat -c %U:%G "$T/etc/archive/$D/${k}2.pem") differs from ${k}1.pem"
+done
 [ "$(openssl x509 -in "$L/cert.pem" -noout -serial)" != "$old_serial" ] || fail "live cert not replaced"
 cat "$L/cert.pem" "$L/chain.pem" | cmp - "$L/fullchain.pem" || fail "fullchain2 != cert2 + chain2"
 [ -z "$(find "$T/www" -type f)" ] || fail "challenge files left in the webroot"

@@ -3,7 +3,8 @@
 # publishes dns-01 TXT records through pebble-challtestsrv, so pebble
 # really validates dns-01. The hook gets "begin|done TYPE IDENT TOKEN AUTH"
 # as arguments and UACME_* variables; AUTH for dns-01 is the TXT value. A hook
-# that accepts nothing is a clear error (exit 3) and nothing is written.
+# that accepts nothing is a clear error (exit 3) and nothing is written. With
+# --user the hook (and all ACME traffic) runs unprivileged, the install does not.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/pebble.sh"
 pebble_start
@@ -39,6 +40,22 @@ grep -q "^done dns-01 xmpp.example.test $4 $5 " "$HOOK_LOG" || fail "no done cal
 openssl x509 -in "$T/out/fullchain.pem" -noout -ext subjectAltName | grep -q 'DNS:xmpp.example.test' ||
 	fail "certificate lacks the name"
 python3 -c 'import json,sys; x=json.load(open(sys.argv[1]))["reissue"]; assert x["order"]["authz_solved"] + x["order"]["authz_reused"] == 1, x' "$T/r.json"
+
+# --user: the network side and the hook run unprivileged; installing does not.
+if [ "$(id -u)" -eq 0 ] && id nobody > /dev/null 2>&1; then
+	mkdir -m 1777 "$T/shared"
+	export HOOK_LOG=$T/shared/hook-calls.txt
+	printf '#!/bin/sh\nid -un >> "$HOOK_LOG.who"\nexec %s "$@"\n' "$T/hook.sh" > "$T/hook-who.sh"
+	chmod 755 "$T/hook-who.sh"
+	expect_exit 0 $R --domain upload.xmpp.example.test --challenge-hook "$T/hook-who.sh" \
+		--user nobody --out-fullchain "$T/out/upload.pem" --json > "$T/r-user.json"
+	[ "$(sort -u "$HOOK_LOG.who")" = nobody ] || fail "hook ran as $(sort -u "$HOOK_LOG.who" | tr '\n' ' ')"
+	[ "$(stat -c %U "$T/out/upload.pem")" = root ] || fail "installed by $(stat -c %U "$T/out/upload.pem")"
+	python3 -c 'import json,sys; x=json.load(open(sys.argv[1]))["reissue"]; assert x["account"]["url"] and x["order"]["certificate"], x' "$T/r-user.json"
+	expect_exit 3 $R --domain xmpp.example.test --user no-such-user-s2s --webroot "$T" \
+		--out-fullchain "$T/out/x.pem" > /dev/null 2> "$T/err"
+	assert_grep 'no-such-user-s2s: no such user' "$T/err"
+fi
 
 # A hook that declines everything: exit 3, nothing written.
 printf '#!/bin/sh\nexit 1\n' > "$T/no.sh"; chmod 755 "$T/no.sh"
