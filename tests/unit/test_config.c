@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -200,6 +201,34 @@ test_strlist_words(void **state)
 	strlist_clear(&l);
 }
 
+/* templates/s2sguard.conf with every example line uncommented is a valid file. */
+static void
+test_shipped_example(void **state)
+{
+	char line[1024], *text = NULL;
+	size_t len = 0;
+	struct s2s_err err = { 0 };
+	struct config *cfg;
+	FILE *in, *out;
+
+	if ((in = fopen("templates/s2sguard.conf", "r")) == NULL)
+		skip();
+	out = open_memstream(&text, &len);
+	while (fgets(line, sizeof(line), in) != NULL)
+		if (line[0] == '[')
+			fputs(line, out);
+		else if (line[0] == '#' && (line[1] == '[' || (line[1] >= 'a' && line[1] <= 'z')))
+			fputs(line + 1, out);
+	fclose(in);
+	fclose(out);
+	if (config_parse(text, "templates/s2sguard.conf", &cfg, &err) != 0)
+		fail_msg("%s", err.msg);
+	assert_int_equal(cfg->ndomains, 2);
+	assert_int_equal(cfg->nwebhooks, 2);
+	config_free(cfg);
+	free(text);
+}
+
 int
 main(void)
 {
@@ -211,6 +240,7 @@ main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_oom_paths),
 		cmocka_unit_test(test_strlist_words),
+		cmocka_unit_test(test_shipped_example),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
