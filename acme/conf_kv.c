@@ -19,7 +19,43 @@ struct conf_kv {
 	struct conf_entry	*e;
 	size_t			 n, cap;
 	int			 failed;
+	int			 skipped;	/* lines too long for inih */
 };
+
+/*
+ * inih reads lines of at most INI_MAX_LINE bytes and would split a longer
+ * one (acme.sh's base64 Le_ReloadCmd, a long certbot hook command) into
+ * garbage. Such lines are handed over as empty lines: none of the keys
+ * s2sguard needs is that long, and a needed key that is missing is
+ * reported by the caller.
+ */
+struct line_reader {
+	const char	*p, *end;
+	int		 skipped;
+};
+
+static char *
+line_read(char *buf, int num, void *arg)
+{
+	struct line_reader *r = arg;
+	const char *nl;
+	size_t len;
+
+	if (r->p >= r->end || num < 2)
+		return NULL;
+	nl = memchr(r->p, '\n', (size_t)(r->end - r->p));
+	len = nl ? (size_t)(nl - r->p) + 1 : (size_t)(r->end - r->p);
+	if (len > (size_t)num - 1) {
+		buf[0] = '\n';
+		buf[1] = '\0';
+		r->skipped++;
+	} else {
+		memcpy(buf, r->p, len);
+		buf[len] = '\0';
+	}
+	r->p += len;
+	return buf;
+}
 
 static char *
 unquote(const char *v)
@@ -71,13 +107,18 @@ on_entry(void *arg, const char *section, const char *key, const char *value)
 int
 conf_kv_parse(const char *text, const char *what, struct conf_kv **out, struct s2s_err *err)
 {
+	struct line_reader rd;
 	struct conf_kv *kv;
 	int line;
 
 	*out = NULL;
 	if ((kv = mem_calloc(1, sizeof(*kv))) == NULL)
 		return err_set(err, S2S_ENOMEM, "out of memory");
-	line = ini_parse_string(text, on_entry, kv);
+	rd.p = text;
+	rd.end = text + strlen(text);
+	rd.skipped = 0;
+	line = ini_parse_stream(line_read, &rd, on_entry, kv);
+	kv->skipped = rd.skipped;
 	if (kv->failed) {
 		conf_kv_free(kv);
 		return err_set(err, S2S_ETOOBIG, "%s: too many entries or out of memory", what);

@@ -1,24 +1,106 @@
 #!/bin/sh
-# make demo: a renewal that turns server-only, as s2sguard sees it.
-# Runs on loopback in a temporary directory and removes it afterwards.
+# make demo: the story s2sguard exists for, on loopback, in a temporary
+# directory that is removed afterwards.
+#
+#   1. xmpp.example.test runs with a serverAuth+clientAuth certificate.
+#   2. Its renewal comes back serverAuth-only (as Let's Encrypt's have since
+#      2026-02-11). s2sguard-hook probes the federation peers: the strict
+#      ejabberd refuses it ("unsupported certificate purpose"), Prosody
+#      accepts it. Policy hold: the deployed certificate stays.
+#   3. With policy reissue, the hook re-orders the certificate from an
+#      alternate ACME CA (pebble, which still issues clientAuth), probes the
+#      result - both peers accept - and deploys it.
+#
+# Real servers, started here on free 127.0.0.1 ports: ejabberd, Prosody,
+# pebble. Needs root on Debian 12 (make demo installs the packages first).
 set -eu
-top=$(cd "$(dirname "$0")/.." && pwd)
-I=$top/build/s2sguard-inspect
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/s2sguard-demo.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
-sh "$top/tests/pki/mkpki.sh" "$tmp"
+# the test helpers give us $T (removed on exit), free ports, and the peers
+. "$(dirname "$0")/../tests/lib.sh"
+TOP=$(cd "$(dirname "$0")/.." && pwd)	# lib.sh guesses from tests/integration/
+BUILD=$TOP/build
+PATH=$BUILD:$PATH
+export TOP BUILD PATH
+. "$TOP/tests/peers/ejabberd.sh"
+. "$TOP/tests/peers/prosody.sh"
+. "$TOP/tests/peers/pebble.sh"
+need_cmd ejabberdctl prosody pebble
 
-echo "== The deployed certificate: serverAuth+clientAuth (the pre-2026 kind)"
-"$I" --ca-file "$tmp/root.pem" --domain xmpp.example.test \
-	--key "$tmp/leaf-both.key" "$tmp/leaf-both.fullchain.pem" | tail -n 1
-echo
-echo "== The renewal: serverAuth only, under a serverAuth-only intermediate"
+step() { printf '\n\033[1m== %s\033[0m\n\n' "$*"; }
+
+step "Starting a strict ejabberd peer, a Prosody peer and an alternate ACME CA (pebble) on loopback"
+P=$(pki_copy)
+PEBBLE_WFE_NONCEREJECT=0 pebble_start
+pebble_serve_webroot "$T/www"
+pebble_root "$T/pebble-root.pem"
+cat "$P/root.pem" "$T/pebble-root.pem" > "$T/roots.pem"
+ej=$(free_port) pr=$(free_port)
+ejabberd_start "$T/ej" ej.peer.test "$ej" --ca "$T/roots.pem"
+prosody_start "$T/pr" pr.peer.test "$pr" --ca "$T/roots.pem"
+echo "ejabberd 23.01 as ej.peer.test on 127.0.0.1:$ej (SASL EXTERNAL only, checks the client purpose)"
+echo "Prosody as pr.peer.test on 127.0.0.1:$pr (SASL EXTERNAL only)"
+echo "pebble at $PEBBLE_DIR"
+
+# our server's certificate files, as Prosody would read them
+mkdir -p "$T/etc/prosody/certs"
+cp "$P/leaf-both.fullchain.pem" "$T/etc/prosody/certs/xmpp.example.test.crt"
+cp "$P/leaf-both.key" "$T/etc/prosody/certs/xmpp.example.test.key"
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ca-account.key" 2>/dev/null
+write_conf() {
+	cat > "$T/s2sguard.conf" <<CONF
+[s2sguard]
+state_dir = $T/var/lib/s2sguard
+ca_file = $T/roots.pem
+
+[domain xmpp.example.test]
+target = prosody
+certs_dir = $T/etc/prosody/certs
+reload = echo "prosody reloaded with \$(openssl x509 -in $T/etc/prosody/certs/xmpp.example.test.crt -noout -issuer)"
+peers = ej.peer.test pr.peer.test
+connect = ej.peer.test=127.0.0.1:$ej pr.peer.test=127.0.0.1:$pr
+policy = $1
+reissue_directory = $PEBBLE_DIR
+reissue_account_key = $T/ca-account.key
+reissue_email = admin@example.test
+reissue_ca_bundle = $PEBBLE_TLS_CA
+reissue_args = --webroot $T/www
+CONF
+}
+
+step "The renewal arrives: serverAuth only. s2sguard-hook, policy hold"
+write_conf hold
+echo "\$ s2sguard-hook --cert renewed.pem --key renewed.key --domain xmpp.example.test"
 set +e
-"$I" --ca-file "$tmp/root.pem" --domain xmpp.example.test \
-	--key "$tmp/leaf-server.key" --previous "$tmp/leaf-both.fullchain.pem" \
-	"$tmp/leaf-server.fullchain.pem"
+s2sguard-hook --config "$T/s2sguard.conf" --cert "$P/leaf-server.fullchain.pem" \
+	--key "$P/leaf-server.key" --domain xmpp.example.test
 rc=$?
 set -e
 echo
-echo "s2sguard-inspect exited $rc (1 = server-only): peers that check the client"
-echo "purpose (ejabberd < 25.07, Metronome) would refuse this certificate."
+echo "s2sguard-hook exited $rc (2 = held). Prosody still serves:"
+openssl x509 -in "$T/etc/prosody/certs/xmpp.example.test.crt" -noout -issuer -ext extendedKeyUsage | sed 's/^/    /'
+
+step "Same renewal, policy reissue: re-order from the alternate CA"
+write_conf reissue
+set +e
+s2sguard-hook --config "$T/s2sguard.conf" --cert "$P/leaf-server.fullchain.pem" \
+	--key "$P/leaf-server.key" --domain xmpp.example.test > "$T/reissue.out" 2>&1
+rc=$?
+set -e
+# the decision and what was done (the full report is in the state directory)
+sed -n '/^PEER/,$p' "$T/reissue.out"
+echo
+echo "s2sguard-hook exited $rc (1 = deployed, with a note: re-issued). Prosody now serves:"
+openssl x509 -in "$T/etc/prosody/certs/xmpp.example.test.crt" -noout -issuer -ext extendedKeyUsage | sed 's/^/    /'
+
+step "Reports a person (or a monitoring system) can read"
+ls "$T/var/lib/s2sguard/reports/" | sed 's/^/    /'
+r=$(ls -t "$T/var/lib/s2sguard/reports/"*hook.json | head -1)
+python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+print("    decision:", r["decision"]["action"], "| exit", r["exit"])
+for p in r.get("probes", []):
+    print("    peer %-14s %s" % (p["peer"], p["verdict"]))
+for a in r["actions"]:
+    print("    action %-8s %s" % (a["action"], a["detail"]))' "$r"
+echo
+echo "Done; everything ran under $T and is removed now."

@@ -38,8 +38,10 @@ Le_Webroot='$T/www'
 Le_PreHook=''
 Le_API='$PEBBLE_DIR'
 Le_Keylength='ec-256'
-Le_ReloadCmd='__ACME_BASE64__START_dHJ1ZQ==__ACME_BASE64__END_'
+Le_ReloadCmd='__ACME_BASE64__START_$(python3 -c 'import base64; print(base64.b64encode(b"systemctl reload prosody && " * 12).decode())')__ACME_BASE64__END_'
 CONF
+[ "$(awk '{ if (length > m) m = length } END { print m }' "$DD/$D.conf")" -gt 300 ] ||
+	fail "the test conf should have a line longer than inih's 200 bytes"
 cp "$DD/$D.conf" "$T/conf.before"
 
 # A wrong ACCOUNT_URL: refused by the CA (exit 1), files untouched.

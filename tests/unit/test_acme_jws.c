@@ -431,6 +431,7 @@ test_certbot_renewal_conf(void **state)
 	    "Le_Webroot='/var/www/a'\n"
 	    "Le_API='https://acme-v02.api.letsencrypt.org/directory'\n"
 	    "Le_ReloadCmd='__ACME_BASE64__START_cHJvc29keWN0bCByZWxvYWQ=__ACME_BASE64__END_'\n";
+	static char longline[2200];
 	struct conf_kv *kv;
 	struct s2s_err err = { 0 };
 
@@ -444,6 +445,16 @@ test_certbot_renewal_conf(void **state)
 	assert_null(conf_kv_get(kv, "renewalparams", "missing"));
 	conf_kv_free(kv);
 	assert_int_equal(conf_kv_parse(acmesh, "x.conf", &kv, &err), 0);
+	assert_string_equal(conf_kv_get(kv, "", "Le_Webroot"), "/var/www/a");
+	conf_kv_free(kv);
+	/* a line longer than inih's buffer (a long Le_ReloadCmd) is skipped, not split */
+	memset(longline, 'A', sizeof(longline));
+	memcpy(longline, "Le_ReloadCmd='", 14);
+	snprintf(longline + 1500, sizeof(longline) - 1500, "'\n%s", acmesh);
+	assert_int_equal(conf_kv_parse(longline, "x.conf", &kv, &err), 0);
+	assert_int_equal(conf_kv_count(kv), 5);		/* only the short lines */
+	assert_string_equal(conf_kv_get(kv, "", "Le_ReloadCmd"),
+	    "__ACME_BASE64__START_cHJvc29keWN0bCByZWxvYWQ=__ACME_BASE64__END_");
 	assert_string_equal(conf_kv_get(kv, "", "Le_Webroot"), "/var/www/a");
 	assert_string_equal(conf_kv_get(kv, "", "Le_API"),
 	    "https://acme-v02.api.letsencrypt.org/directory");
