@@ -89,6 +89,15 @@ dane_key_advice(void)
 	    "lego renew --reuse-key";
 }
 
+const char *
+dane_issuer_advice(void)
+{
+	return "the issuing CA changed with this renewal, so every 2 x x record must change "
+	    "too; CAs rotate their intermediates (Let's Encrypt issues from several at random), "
+	    "so publish a 2 1 1 record for each intermediate the CA may use, or rely on "
+	    "3 1 1 with a key kept across renewals";
+}
+
 void
 dane_result_free(struct dane_result *res)
 {
@@ -878,6 +887,38 @@ dane_keep_json(const struct dane_result *res)
 	return a;
 }
 
+/* Any usable TA record (usage 0 or 2) at a name? */
+static int
+dane_uses_ta(const struct dane_result *res)
+{
+	const struct dane_record *d;
+	size_t i, j;
+
+	for (i = 0; i < res->nnames; i++)
+		for (j = 0; j < res->names[i].nrecords; j++) {
+			d = &res->names[i].records[j];
+			if (!d->new_match.unusable && (d->rec.usage == TLSA_USAGE_DANE_TA ||
+			    d->rec.usage == TLSA_USAGE_PKIX_TA))
+				return 1;
+		}
+	return 0;
+}
+
+/* What changed and how to avoid it next time, for a regression; else null. */
+static json_t *
+dane_advice_json(const struct dane_result *res, int regression)
+{
+	int key = regression && res->key_changed;
+	int ca = regression && res->issuer_changed && dane_uses_ta(res);
+	char buf[1024];
+
+	if (!key && !ca)
+		return json_null();
+	snprintf(buf, sizeof(buf), "%s%s%s", key ? dane_key_advice() : "",
+	    key && ca ? "; " : "", ca ? dane_issuer_advice() : "");
+	return json_string(buf);
+}
+
 json_t *
 dane_to_json(const struct dane_result *res)
 {
@@ -904,6 +945,6 @@ dane_to_json(const struct dane_result *res)
 	    "new_visible", res->new_visible, "new_preexisting", res->new_preexisting,
 	    "ttl", (json_int_t)res->ttl,
 	    "checked_at", when, "rollover", dane_str_or_null(regression ? rule : NULL),
-	    "advice", dane_str_or_null(regression && res->key_changed ? dane_key_advice() : NULL));
+	    "advice", dane_advice_json(res, regression));
 	return o;
 }

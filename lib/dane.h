@@ -200,6 +200,8 @@ const char *dane_security_name(enum resolver_security s);
 void	dane_rollover_text(uint32_t ttl, char *buf, size_t len);
 /* How to keep the key across renewals, per ACME client (constant text). */
 const char *dane_key_advice(void);
+/* Why a CA change breaks 2 x x records and what to publish (constant text). */
+const char *dane_issuer_advice(void);
 
 /*
  * The "dane" object of the shared JSON report (new reference; NULL when
