@@ -89,6 +89,15 @@ dane_key_advice(void)
 	    "lego renew --reuse-key";
 }
 
+const char *
+dane_issuer_advice(void)
+{
+	return "the issuing CA changed with this renewal, so every 2 x x record must change "
+	    "too; CAs rotate their intermediates (Let's Encrypt issues from several at random), "
+	    "so publish a 2 1 1 record for each intermediate the CA may use, or rely on "
+	    "3 1 1 with a key kept across renewals";
+}
+
 void
 dane_result_free(struct dane_result *res)
 {
@@ -351,15 +360,30 @@ dane_decide_problem(enum dane_mode mode, const struct dane_result *res,
 		    "certificate; publish the new TLSA records first", name);
 }
 
-static void
-dane_decide_new(enum dane_mode mode, const struct dane_result *res, struct dane_state *st,
+/*
+ * Names whose match for the new chain is a record that did not match the
+ * deployed one: freshly published, so resolver caches may still hold the
+ * RRset without it. 0 when nothing is deployed (nothing to break).
+ */
+static int
+dane_fresh_records(const struct dane_result *res)
+{
+	size_t i;
+
+	if (!res->deployed_given)
+		return 0;
+	for (i = 0; i < res->nnames; i++)
+		if (res->names[i].verdict == DANE_MATCHES_NEW &&
+		    !dane_name_preexisting(&res->names[i]))
+			return 1;
+	return 0;
+}
+
+/* Fresh records: deploy once they have been visible for 2 x TTL. 1 = wait. */
+static int
+dane_decide_wait(enum dane_mode mode, const struct dane_result *res, struct dane_state *st,
     time_t now, struct dane_decision *out)
 {
-	if (!res->deployed_given || res->new_preexisting) {
-		snprintf(out->reason, sizeof(out->reason), "DANE: the TLSA records in place "
-		    "match the new certificate");
-		return;
-	}
 	if (st->first_seen == 0)
 		st->first_seen = res->checked_at;
 	if (res->ttl > st->ttl)
@@ -367,13 +391,14 @@ dane_decide_new(enum dane_mode mode, const struct dane_result *res, struct dane_
 	if (dane_rollover_ready(st->first_seen, st->ttl, now)) {
 		snprintf(out->reason, sizeof(out->reason), "DANE: the new TLSA records have been "
 		    "visible for at least 2 x %u s", st->ttl);
-		return;
+		return 0;
 	}
 	out->ready_at = dane_rollover_at(st->first_seen, st->ttl);
 	out->action = mode == DANE_MODE_HOLD ? DANE_ACT_HOLD : DANE_ACT_DEPLOY_WARN;
 	snprintf(out->reason, sizeof(out->reason), "DANE: the new TLSA records appeared "
 	    "recently; caches may hold the old ones for %lld s more (2 x TTL %u s)",
 	    (long long)(out->ready_at - now), st->ttl);
+	return 1;
 }
 
 void
@@ -386,26 +411,26 @@ dane_decide(enum dane_mode mode, const struct dane_result *res, struct dane_stat
 		snprintf(out->reason, sizeof(out->reason), "DANE check off");
 		return;
 	}
-	if (res->verdict != DANE_MATCHES_NEW)
+	if (res->verdict == DANE_MATCHES_DEPLOYED_ONLY || res->verdict == DANE_BOGUS) {
 		st->first_seen = 0;	/* the new records are gone (or never came) */
-	switch (res->verdict) {
-	case DANE_NO_TLSA:
-	case DANE_INSECURE:
+		dane_decide_problem(mode, res, out);
+		return;
+	}
+	/* from here every name is no-tlsa, insecure, matches-new or matches-neither */
+	if (!dane_fresh_records(res))
+		st->first_seen = 0;
+	else if (dane_decide_wait(mode, res, st, now, out))
+		return;
+	if (res->verdict == DANE_MATCHES_NEITHER) {
+		out->action = DANE_ACT_DEPLOY_WARN;
+		snprintf(out->reason, sizeof(out->reason), "DANE: TLSA records match neither "
+		    "certificate; DANE peers fail already, not because of this renewal");
+	} else if (res->verdict == DANE_MATCHES_NEW && out->reason[0] == '\0') {
+		snprintf(out->reason, sizeof(out->reason), "DANE: the TLSA records in place "
+		    "match the new certificate");
+	} else if (out->reason[0] == '\0') {
 		snprintf(out->reason, sizeof(out->reason), "DANE not in force (%s)",
 		    dane_verdict_name(res->verdict));
-		break;
-	case DANE_MATCHES_NEITHER:
-		out->action = DANE_ACT_DEPLOY_WARN;
-		snprintf(out->reason, sizeof(out->reason), "DANE: the TLSA records match neither "
-		    "certificate; DANE peers fail already, not because of this renewal");
-		break;
-	case DANE_MATCHES_NEW:
-		dane_decide_new(mode, res, st, now, out);
-		break;
-	case DANE_MATCHES_DEPLOYED_ONLY:
-	case DANE_BOGUS:
-		dane_decide_problem(mode, res, out);
-		break;
 	}
 }
 
@@ -862,6 +887,38 @@ dane_keep_json(const struct dane_result *res)
 	return a;
 }
 
+/* Any usable TA record (usage 0 or 2) at a name? */
+static int
+dane_uses_ta(const struct dane_result *res)
+{
+	const struct dane_record *d;
+	size_t i, j;
+
+	for (i = 0; i < res->nnames; i++)
+		for (j = 0; j < res->names[i].nrecords; j++) {
+			d = &res->names[i].records[j];
+			if (!d->new_match.unusable && (d->rec.usage == TLSA_USAGE_DANE_TA ||
+			    d->rec.usage == TLSA_USAGE_PKIX_TA))
+				return 1;
+		}
+	return 0;
+}
+
+/* What changed and how to avoid it next time, for a regression; else null. */
+static json_t *
+dane_advice_json(const struct dane_result *res, int regression)
+{
+	int key = regression && res->key_changed;
+	int ca = regression && res->issuer_changed && dane_uses_ta(res);
+	char buf[1024];
+
+	if (!key && !ca)
+		return json_null();
+	snprintf(buf, sizeof(buf), "%s%s%s", key ? dane_key_advice() : "",
+	    key && ca ? "; " : "", ca ? dane_issuer_advice() : "");
+	return json_string(buf);
+}
+
 json_t *
 dane_to_json(const struct dane_result *res)
 {
@@ -888,6 +945,6 @@ dane_to_json(const struct dane_result *res)
 	    "new_visible", res->new_visible, "new_preexisting", res->new_preexisting,
 	    "ttl", (json_int_t)res->ttl,
 	    "checked_at", when, "rollover", dane_str_or_null(regression ? rule : NULL),
-	    "advice", dane_str_or_null(regression && res->key_changed ? dane_key_advice() : NULL));
+	    "advice", dane_advice_json(res, regression));
 	return o;
 }

@@ -153,13 +153,15 @@ time_t	dane_rollover_at(time_t first_seen, uint32_t ttl);
  * first_seen is set when the new records are first seen secure and reset
  * when they disappear; ttl keeps the largest TLSA TTL seen.
  *   off                        deploy
- *   no-tlsa, insecure          deploy (DANE not in force)
- *   matches-neither            deploy with a warning (already broken)
- *   matches-new, preexisting   deploy
- *   matches-new, new records   deploy once dane_rollover_ready(), else hold
- *                              (warn: deploy with a warning)
- *   matches-deployed-only      hold (warn: deploy with a warning)
- *   bogus                      hold (warn: deploy with a warning)
+ *   a name bogus or matches-deployed-only
+ *                              hold (warn: deploy with a warning)
+ *   a name matches-new through a record that did not match the deployed
+ *   chain (freshly published)  hold until dane_rollover_ready() (warn:
+ *                              deploy with a warning)
+ *   otherwise, a name matches-neither
+ *                              deploy with a warning (already broken)
+ *   otherwise                  deploy (matches-new through records that were
+ *                              there already, no-tlsa, insecure)
  */
 enum dane_mode {
 	DANE_MODE_OFF = 0,
@@ -198,6 +200,8 @@ const char *dane_security_name(enum resolver_security s);
 void	dane_rollover_text(uint32_t ttl, char *buf, size_t len);
 /* How to keep the key across renewals, per ACME client (constant text). */
 const char *dane_key_advice(void);
+/* Why a CA change breaks 2 x x records and what to publish (constant text). */
+const char *dane_issuer_advice(void);
 
 /*
  * The "dane" object of the shared JSON report (new reference; NULL when

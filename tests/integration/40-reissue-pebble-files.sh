@@ -5,6 +5,7 @@
 # anything is written, and the key file is left alone.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/pebble.sh"
+PEBBLE_WFE_NONCEREJECT=5	# pebble rejects 5% of nonces: badNonce retries are exercised
 pebble_start
 pebble_root "$T/pebble-root.pem"
 pebble_serve_webroot "$T/www"

@@ -7,6 +7,7 @@
 # --user the hook (and all ACME traffic) runs unprivileged, the install does not.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/pebble.sh"
+PEBBLE_WFE_NONCEREJECT=5	# pebble rejects 5% of nonces: badNonce retries are exercised
 pebble_start
 pebble_root "$T/pebble-root.pem"
 P=$(pki)

@@ -6,6 +6,7 @@
 # --preferred-chain picks the chain under the named root.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/pebble.sh"
+PEBBLE_WFE_NONCEREJECT=5	# pebble rejects 5% of nonces: badNonce retries are exercised
 hmac=$(python3 -c 'import base64,os; print(base64.urlsafe_b64encode(os.urandom(32)).decode().rstrip("="))')
 PEBBLE_EXTRA_CONFIG="\"externalAccountBindingRequired\": true, \"externalAccountMACKeys\": {\"kid-s2s\": \"$hmac\"}"
 PEBBLE_ALTERNATE_ROOTS=1

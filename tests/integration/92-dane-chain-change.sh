@@ -1,7 +1,8 @@
 #!/bin/sh
 # DANE: the domain pins its CA with 2 1 1; the renewal kept the key but
-# came from another intermediate (a CA chain change). Exit 4, and the 2 1 1
-# record of the new issuer to publish; no key advice (the key is the same).
+# came from another intermediate (a CA chain change). Exit 4, the 2 1 1
+# record of the new issuer to publish, and advice about intermediates (none
+# about keys: the key is the same).
 # A 3 1 1 record beside it makes the same renewal safe.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/dnssec.sh"
@@ -34,13 +35,14 @@ expect_exit 4 $I "$P/moved.fullchain.pem" > "$T/out"
 assert_grep '^DANE xmpp.example.test: matches-deployed-only' "$T/out"
 assert_grep "IN TLSA 2 1 1 $ta_new" "$T/out"
 assert_no_grep 'IN TLSA 3 1 1' "$T/out"
-assert_no_grep 'Advice:' "$T/out"
+assert_grep 'Advice: the issuing CA changed' "$T/out"
+assert_no_grep 'reuse-key' "$T/out"
 expect_exit 4 $I --json "$P/moved.fullchain.pem" > "$T/r.json"
 python3 - "$T/r.json" <<'PY' || fail "JSON report"
 import json, sys
 d = json.load(open(sys.argv[1]))["dane"][0]
 assert d["issuer_changed"] and not d["key_changed"], d
-assert d["advice"] is None and d["rollover"], d
+assert d["advice"].startswith("the issuing CA changed") and d["rollover"], d
 assert [p["record"][:6] for p in d["publish"]] == ["2 1 1 "], d["publish"]
 PY
 

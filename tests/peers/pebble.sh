@@ -6,10 +6,11 @@
 #       Starts pebble-challtestsrv (the VA's DNS: every name is 127.0.0.1,
 #       no AAAA) and pebble (-dnsserver pointing at it, PEBBLE_VA_NOSLEEP=1,
 #       never PEBBLE_VA_ALWAYS_VALID: challenges are really validated).
-#       Pebble rejects PEBBLE_WFE_NONCEREJECT percent of good nonces (default
-#       5 here, as upstream). Debian's certbot 2.1 crashes on badNonce
-#       ("AttributeError: can't set attribute" under Python 3.11): tests that
-#       run certbot set PEBBLE_WFE_NONCEREJECT=0 before pebble_start.
+#       Pebble rejects PEBBLE_WFE_NONCEREJECT percent of good nonces: 0 by
+#       default here, because Debian's certbot 2.1 crashes on badNonce
+#       ("AttributeError: can't set attribute" under Python 3.11). Tests of
+#       a client that must cope (s2sguard-reissue) set it to 5, upstream's
+#       default, before pebble_start.
 #       PEBBLE_EXTRA_CONFIG: JSON members added to the "pebble" object, e.g.
 #       '"externalAccountBindingRequired": true, "externalAccountMACKeys": {...}'
 #       (a later member wins). Pebble's own variables (PEBBLE_ALTERNATE_ROOTS,
@@ -55,7 +56,7 @@ PEB
 		> "$PEBBLE_WORK/challtestsrv.log" 2>&1 &
 	_pcpid=$!
 	at_exit "kill $_pcpid"
-	(cd "$PEBBLE_WORK" && exec env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-5} \
+	(cd "$PEBBLE_WORK" && exec env PEBBLE_VA_NOSLEEP=1 PEBBLE_WFE_NONCEREJECT=${PEBBLE_WFE_NONCEREJECT:-0} \
 		pebble -config pebble.json -dnsserver "127.0.0.1:$_pd") > "$PEBBLE_WORK/pebble.log" 2>&1 &
 	_ppid=$!
 	at_exit "kill $_ppid"

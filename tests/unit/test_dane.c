@@ -321,7 +321,9 @@ test_json(void **state)
 	    "record")), "2 1 1 ", 6), 0);
 	assert_int_equal(json_array_size(json_object_get(j, "keep")), 2);
 	assert_non_null(strstr(json_string_value(json_object_get(j, "rollover")), "600 s"));
-	assert_non_null(json_string_value(json_object_get(j, "advice")));
+	/* key and CA changed, EE and TA records in use: both pieces of advice */
+	assert_non_null(strstr(json_string_value(json_object_get(j, "advice")), "--reuse-key"));
+	assert_non_null(strstr(json_string_value(json_object_get(j, "advice")), "intermediate"));
 	n = json_array_size(json_object_get(j, "names"));
 	assert_int_equal(n, 1);
 	json_decref(j);
@@ -409,6 +411,29 @@ test_decide_rollover(void **state)
 	res = result_of(f, RESOLVER_SECURE, old_only, 1, 2700);
 	DECIDE(DANE_MODE_HOLD, res, &st, 2700, DANE_ACT_HOLD);
 	assert_int_equal(st.first_seen, 0);
+	result_free(res);
+}
+
+/* One name with a fresh record, another already broken: the wait still applies. */
+static void
+test_decide_mixed(void **state)
+{
+	static const struct spec both[] = { { "old-leaf", 3, 1, 1 }, { "new-leaf", 3, 1, 1 } };
+	static const struct spec other[] = { { "other", 3, 1, 1 } };
+	struct fixture *f = *state;
+	struct dane_state st = { 0 };
+	struct dane_decision d;
+	struct dane_result *res = result_of(f, RESOLVER_SECURE, both, 2, 5000);
+
+	add_name(f, res, RESOLVER_SECURE, 300, other, 1);
+	dane_summarize(res);
+	assert_int_equal(res->verdict, DANE_MATCHES_NEITHER);
+	DECIDE(DANE_MODE_HOLD, res, &st, 5000, DANE_ACT_HOLD);
+	assert_int_equal(st.first_seen, 5000);
+	assert_int_equal(d.ready_at, 5600);
+	DECIDE(DANE_MODE_HOLD, res, &st, 5600, DANE_ACT_DEPLOY_WARN);
+	assert_non_null(strstr(d.reason, "neither"));
+	assert_int_equal(st.first_seen, 5000);
 	result_free(res);
 }
 
@@ -512,6 +537,7 @@ main(void)
 		cmocka_unit_test(test_rollover),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_decide_rollover),
+		cmocka_unit_test(test_decide_mixed),
 		cmocka_unit_test(test_decide_other_verdicts),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_bad_domains),
