@@ -525,6 +525,17 @@ record_deployed(struct run *r)
 		json_object_del(r->st, "pending");
 		state_stash_drop(r->sdir, r->o->domain, "pending", &err);
 	}
+	/* the pair it replaced stays available for a manual rollback */
+	if (r->have_prev && r->prev_is_deployed && !r->already_in_place) {
+		struct deploy_pair old;
+		char c[PATH_MAX], k[PATH_MAX];
+
+		if (deploy_pair_load(r->prev_cert, r->prev_key, &old, &err) == 0) {
+			if (state_stash_pair(r->sdir, r->o->domain, "previous", &old, c, k, &err) == 0)
+				json_object_set_new(r->st, "previous", json_pack("{s:s, s:s}", "cert", c, "key", k));
+			deploy_pair_clear(&old);
+		}
+	}
 	/*
 	 * What is deployed now is the last good pair from here on: if an ACME
 	 * client later overwrites the server's files in place (acme.sh's

@@ -772,6 +772,9 @@ validate_domain(struct parse_ctx *c, struct cfg_domain *d, const struct domain_d
 		}
 		if (d->pem_path != NULL)
 			return fail(c, "[domain %s]: target prosody takes cert and key (or certs_dir), not pem", d->name);
+		/* the server must be able to read its key */
+		if (d->group == NULL && set_str(&d->group, "prosody") != 0)
+			return fail(c, "out of memory");
 		break;
 	case TARGET_EJABBERD:
 		if (d->pem_path == NULL) {
@@ -783,6 +786,8 @@ validate_domain(struct parse_ctx *c, struct cfg_domain *d, const struct domain_d
 		}
 		if (d->cert_path != NULL || d->key_path != NULL)
 			return fail(c, "[domain %s]: target ejabberd takes one pem, not cert/key", d->name);
+		if (d->group == NULL && set_str(&d->group, "ejabberd") != 0)
+			return fail(c, "out of memory");
 		break;
 	case TARGET_FILES:
 		if (d->pem_path == NULL && (d->cert_path == NULL || d->key_path == NULL))

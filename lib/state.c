@@ -197,7 +197,8 @@ slot_dir(const char *dir, const char *domain, const char *slot, char *out, struc
 	if ((rc = check_domain(domain, err)) != 0)
 		return rc;
 	if (strcmp(slot, "pending") != 0 && strcmp(slot, "last-good") != 0 &&
-	    strcmp(slot, "candidate") != 0 && strcmp(slot, "reissued") != 0)
+	    strcmp(slot, "candidate") != 0 && strcmp(slot, "reissued") != 0 &&
+	    strcmp(slot, "previous") != 0)
 		return err_set(err, S2S_EINVAL, "state: unknown slot '%s'", slot);
 	if (snprintf(out, PATH_MAX, "%s/%s/%s", dir, domain, slot) >= PATH_MAX)
 		return err_set(err, S2S_EINVAL, "%s: path too long", dir);

@@ -10,7 +10,8 @@
  *                           "holds": N}
  *   DOMAIN.lock            flock(2)ed by the run working on DOMAIN
  *   DOMAIN/pending/        the held certificate (cert.pem, key.pem; 0600)
- *   DOMAIN/last-good/      the pair deployed before the last deploy
+ *   DOMAIN/last-good/      the pair deployed now (what a hold restores)
+ *   DOMAIN/previous/       the pair the last deploy replaced
  *   DOMAIN/candidate/      this run's new pair (full chain + key)
  *   DOMAIN/reissued/       the pair a re-issue produced
  *   reports/TIME-DOMAIN-TOOL.json   every run's report (newest 50 per domain)
@@ -48,7 +49,7 @@ int	state_save(const char *dir, const char *domain, json_t *st, struct s2s_err *
 
 /*
  * Store a pair as DOMAIN/SLOT/{cert,key}.pem (0600), SLOT "pending",
- * "last-good", "candidate" or "reissued". The paths are written into cert_out/key_out (PATH_MAX).
+ * "last-good", "previous", "candidate" or "reissued". The paths are written into cert_out/key_out (PATH_MAX).
  */
 int	state_stash_pair(const char *dir, const char *domain, const char *slot,
 	    const struct deploy_pair *p, char *cert_out, char *key_out, struct s2s_err *err);

@@ -36,7 +36,8 @@ cmp -s "$T/srv/xmpp.example.test.key" "$P/leaf-server.key" || fail "new key not 
 assert_grep 'decision deploy-warn' "$T/out.log"
 assert_grep 'ej.peer.test accepted the deployed certificate but not the new one.*unsupported certificate purpose' "$T/out.log"
 assert_grep 'fix: .*upgrade' "$T/out.log"
-# the key is not world-readable; the previous pair is the last-good copy
+# the key is not world-readable; the old pair is kept as "previous", the new as "last-good"
 [ "$(stat -L -c %a "$T/srv/xmpp.example.test.key")" = 640 ] || fail "key mode $(stat -L -c %a "$T/srv/xmpp.example.test.key")"
-cmp -s "$T/state/xmpp.example.test/last-good/cert.pem" "$P/leaf-both.fullchain.pem" || fail "last-good is not the old pair"
+cmp -s "$T/state/xmpp.example.test/previous/cert.pem" "$P/leaf-both.fullchain.pem" || fail "previous is not the old pair"
+cmp -s "$T/state/xmpp.example.test/last-good/cert.pem" "$P/leaf-server.fullchain.pem" || fail "last-good is not the deployed pair"
 say ok
