@@ -153,7 +153,8 @@ install: all
 	for m in $(wildcard doc/*.1); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man1/ || exit 1; done
 	for m in $(wildcard doc/*.5); do install -m 644 $$m $(DESTDIR)$(MANDIR)/man5/ || exit 1; done
 	if [ -d templates ]; then cd templates && find . -type f | while read -r t; do \
-		install -D -m 644 "$$t" "$(DESTDIR)$(DATADIR)/templates/$$t" || exit 1; done; fi
+		case $$t in *.sh) m=755 ;; *) m=644 ;; esac; \
+		install -D -m $$m "$$t" "$(DESTDIR)$(DATADIR)/templates/$$t" || exit 1; done; fi
 	for s in $(PKG_SCRIPTS); do install -m 755 $$s $(DESTDIR)$(DATADIR)/ || exit 1; done
 	if [ -f templates/s2sguard.conf ] && [ ! -e $(DESTDIR)$(sysconfdir)/s2sguard/s2sguard.conf ]; then \
 		install -m 640 templates/s2sguard.conf $(DESTDIR)$(sysconfdir)/s2sguard/s2sguard.conf; fi

@@ -155,6 +155,9 @@ check_installed() {
 			bad "conffile mode '$m', want '640 root'"
 		grep -qx /etc/s2sguard/s2sguard.conf /var/lib/dpkg/info/s2sguard.conffiles 2>/dev/null &&
 			ok "s2sguard.conf is a conffile" || bad "s2sguard.conf is not a conffile"
+		grep -qx 'probe_user = s2sguard' /etc/s2sguard/s2sguard.conf &&
+			ok "s2sguard.conf: probe_user = s2sguard" ||
+			bad "s2sguard.conf does not set probe_user = s2sguard (template changed? see debian/rules)"
 	else
 		skipped "conffile: templates/s2sguard.conf not in the tree yet"
 	fi
