@@ -268,7 +268,12 @@ deploy_pair_load_target(const struct deploy_target *t, struct deploy_pair *out,
 
 	memset(out, 0, sizeof(*out));
 	if (t->pem_path == NULL) {
-		if (access(t->cert_path, F_OK) != 0 && access(t->key_path, F_OK) != 0)
+		/*
+		 * Only one of the two: a first deploy was interrupted between
+		 * its two links; nothing complete is deployed, and the next
+		 * deploy creates the missing link.
+		 */
+		if (access(t->cert_path, F_OK) != 0 || access(t->key_path, F_OK) != 0)
 			return err_set(err, S2S_ENOTFOUND, "%s: nothing deployed yet", t->cert_path);
 		return deploy_pair_load(t->cert_path, t->key_path, out, err);
 	}
