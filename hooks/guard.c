@@ -205,6 +205,24 @@ stage_inspect(struct run *r, struct s2s_err *err)
 
 /* ---- probe ------------------------------------------------------------ */
 
+/*
+ * Probes and the re-issue may use the run's deadline only up to a reserve
+ * kept for what must still happen after them: deploy, reload, and a
+ * rollback with a second reload.
+ */
+static struct deadline
+stage_deadline(const struct run *r)
+{
+	int64_t left = deadline_left_ms(&r->o->dl), reserve;
+
+	if (r->o->dl.at_ms == 0)
+		return r->o->dl;
+	reserve = r->o->dom != NULL ? 2 * (int64_t)r->o->dom->reload_timeout * 1000 + 2000 : 2000;
+	if (reserve > left / 2)
+		reserve = left / 2;
+	return deadline_in_ms(left - reserve);
+}
+
 static int
 want_probe(const struct run *r)
 {
@@ -258,7 +276,7 @@ stage_probe(struct run *r, struct s2s_err *err)
 	po.overrides = ov;
 	po.noverrides = nov;
 	po.timeout_ms = o->cfg->probe_timeout * 1000;
-	po.deadline = o->dl;
+	po.deadline = stage_deadline(r);
 	po.resolver = o->cfg->resolver;
 	po.ca_file = o->cfg->ca_file;
 	po.log = o->log;
@@ -348,6 +366,7 @@ stage_reissue(struct run *r, struct s2s_err *err)
 	const char *argv[64];
 	char outdir[PATH_MAX], full[PATH_MAX + 16], contact[300], out[2048];
 	struct deploy_pair np;
+	struct deadline dl;
 	size_t n = 0, i;
 	int status = -1, rc;
 
@@ -378,7 +397,8 @@ stage_reissue(struct run *r, struct s2s_err *err)
 		if (add_arg(argv, &n, 64, d->reissue_args.v[i], NULL) != 0)
 			return err_set(err, S2S_EINVAL, "too many reissue_args");
 	argv[n] = NULL;
-	rc = deploy_run(argv, deadline_left_ms(&r->o->dl), &r->o->dl, out, sizeof(out), &status, err);
+	dl = stage_deadline(r);
+	rc = deploy_run(argv, deadline_left_ms(&dl), &dl, out, sizeof(out), &status, err);
 	oneline(out);
 	if (rc == 0 && status != 0)
 		rc = err_set(err, S2S_EIO, "%s exited %d: %.300s", d->reissue_command, status, out);

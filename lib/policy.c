@@ -89,10 +89,27 @@ count_regressions(const struct policy_input *in, struct decision *d)
 	}
 }
 
+/* Did any peer say anything, with either certificate? */
+static int
+any_answer(const struct policy_input *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->npeers; i++) {
+		enum peer_state a = in->peers[i].now, b = in->peers[i].baseline;
+
+		if (a == PEER_ACCEPTED || a == PEER_DEGRADED || a == PEER_FAILED ||
+		    b == PEER_ACCEPTED || b == PEER_DEGRADED || b == PEER_FAILED)
+			return 1;
+	}
+	return 0;
+}
+
 void
 policy_decide(const struct policy_input *in, struct decision *d)
 {
 	enum policy_kind policy;
+	int probed;
 
 	memset(d, 0, sizeof(*d));
 	if (in->new_invalid) {
@@ -101,7 +118,10 @@ policy_decide(const struct policy_input *in, struct decision *d)
 		    in->invalid_reason != NULL ? in->invalid_reason : "inspection failed");
 		return;
 	}
-	if (in->probed)
+	probed = in->probed && any_answer(in);
+	if (in->probed && !probed)
+		add_reason(d, "no peer answered the probes (unreachable or silent): deciding on the inspection alone");
+	if (probed)
 		count_regressions(in, d);
 	else if (!in->new_client_ok && (in->prev_client_ok || !in->have_deployed)) {
 		d->suspected = 1;

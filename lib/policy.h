@@ -12,8 +12,8 @@
  *     that had no baseline, are reported but never blamed on the renewal.
  *     With critical_peers set, only their regressions decide; the others
  *     are warnings.
- *  3. Without probes (probe = never, or probing impossible) a chain that
- *     lost clientAuth counts as a suspected regression.
+ *  3. Without probes (probe = never, no peers, or no peer answered at
+ *     all) a chain that lost clientAuth counts as a suspected regression.
  *  4. No deciding regression: deploy (deploy-warn when something is worth
  *     saying: non-critical regressions, a server-only chain, failed peers).
  *  5. A deciding regression, by policy:

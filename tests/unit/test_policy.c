@@ -44,6 +44,8 @@ static const struct row rows[] = {
 	{ "hold refused: nothing deployed", 0, 0, 0, 0, 0, 1, F, N, A, N, 0, 0, POLICY_HOLD, POLICY_HOLD, 0, DECIDE_DEPLOY_WARN, 0 },
 	{ "peer already failing is not blamed", 0, 0, 1, 1, 60, 1, F, F, A, A, 0, 0, POLICY_HOLD, POLICY_HOLD, 0, DECIDE_DEPLOY_WARN, 0 },
 	{ "peer already unreachable is not blamed", 0, 0, 1, 1, 60, 1, U, U, A, A, 0, 0, POLICY_HOLD, POLICY_HOLD, 0, DECIDE_DEPLOY_WARN, 0 },
+	{ "no peer answered at all: decide as unprobed (suspected)", 0, 0, 1, 1, 60, 1, U, U, U, U, 0, 0, POLICY_HOLD, POLICY_HOLD, 0, DECIDE_HOLD, 1 },
+	{ "no peer answered, clientAuth kept: deploy", 0, 1, 1, 1, 60, 1, U, U, U, U, 0, 0, POLICY_HOLD, POLICY_HOLD, 0, DECIDE_DEPLOY, 0 },
 	{ "dialback-only after accepted is a regression", 0, 0, 1, 1, 60, 1, D, A, A, A, 0, 0, POLICY_HOLD, POLICY_HOLD, 0, DECIDE_HOLD, 1 },
 	{ "unreachable now, accepted before: regression", 0, 0, 1, 1, 60, 1, U, A, A, A, 0, 0, POLICY_HOLD, POLICY_HOLD, 0, DECIDE_HOLD, 1 },
 	{ "non-critical regression only warns", 0, 0, 1, 1, 60, 1, F, A, A, A, 0, 1, POLICY_HOLD, POLICY_HOLD, 0, DECIDE_DEPLOY_WARN, 0 },
