@@ -420,12 +420,12 @@ reload(struct run *r, const char *why)
 	const struct guard_opts *o = r->o;
 	struct s2s_err err = { 0 };
 	char out[2048];
-	int status = -1, rc, timeout = o->dom->reload_timeout * 1000;
+	int status = -1, rc, timeout = (o->dom != NULL ? o->dom->reload_timeout : 60) * 1000;
 
 	if (o->wrapped_reload != NULL)
 		rc = deploy_run((const char *const *)o->wrapped_reload, timeout, &o->dl, out,
 		    sizeof(out), &status, &err);
-	else if (o->dom->reload != NULL)
+	else if (o->dom != NULL && o->dom->reload != NULL)
 		rc = deploy_run_shell(o->dom->reload, timeout, &o->dl, out, sizeof(out), &status, &err);
 	else {
 		action(r, "reload", 1, "no reload command configured (%s)", why);
@@ -573,6 +573,12 @@ stage_act(struct run *r)
 	if (!r->have_target) {
 		action(r, "none", 1, "no deploy target configured for %s: nothing was deployed (report only)",
 		    r->o->domain);
+		/*
+		 * acme.sh already copied the files and handed us its reload:
+		 * not configured means not in the way, so pass it through.
+		 */
+		if (r->o->wrapped_reload != NULL && !r->o->dry_run)
+			reload(r, "passed through (not configured)");
 		return GUARD_NOTHING;
 	}
 	if (r->dec.action == DECIDE_REFUSE) {
