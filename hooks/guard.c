@@ -613,9 +613,12 @@ note_probes(struct run *r)
 	report_time_iso(time(NULL), now, sizeof(now));
 	json_object_set_new(r->st, "last_probe", json_pack("{s:s, s:o}", "time", now,
 	    "probes", probe_results_to_json(r->probes)));
+	/* when each failing peer was first seen failing; forgotten once it accepts */
 	for (i = 0; i < r->probes->n; i++)
 		if (r->probes->v[i].probe.verdict != PROBE_ACCEPTED)
 			state_note_first_seen(r->st, r->probes->v[i].peer, now);
+		else if (json_is_object(json_object_get(r->st, "first_seen")))
+			json_object_del(json_object_get(r->st, "first_seen"), r->probes->v[i].peer);
 }
 
 static void
