@@ -420,12 +420,12 @@ reload(struct run *r, const char *why)
 	const struct guard_opts *o = r->o;
 	struct s2s_err err = { 0 };
 	char out[2048];
-	int status = -1, rc, timeout = o->dom->reload_timeout * 1000;
+	int status = -1, rc, timeout = (o->dom != NULL ? o->dom->reload_timeout : 60) * 1000;
 
 	if (o->wrapped_reload != NULL)
 		rc = deploy_run((const char *const *)o->wrapped_reload, timeout, &o->dl, out,
 		    sizeof(out), &status, &err);
-	else if (o->dom->reload != NULL)
+	else if (o->dom != NULL && o->dom->reload != NULL)
 		rc = deploy_run_shell(o->dom->reload, timeout, &o->dl, out, sizeof(out), &status, &err);
 	else {
 		action(r, "reload", 1, "no reload command configured (%s)", why);
@@ -573,6 +573,12 @@ stage_act(struct run *r)
 	if (!r->have_target) {
 		action(r, "none", 1, "no deploy target configured for %s: nothing was deployed (report only)",
 		    r->o->domain);
+		/*
+		 * acme.sh already copied the files and handed us its reload:
+		 * not configured means not in the way, so pass it through.
+		 */
+		if (r->o->wrapped_reload != NULL && !r->o->dry_run)
+			reload(r, "passed through (not configured)");
 		return GUARD_NOTHING;
 	}
 	if (r->dec.action == DECIDE_REFUSE) {
@@ -607,9 +613,12 @@ note_probes(struct run *r)
 	report_time_iso(time(NULL), now, sizeof(now));
 	json_object_set_new(r->st, "last_probe", json_pack("{s:s, s:o}", "time", now,
 	    "probes", probe_results_to_json(r->probes)));
+	/* when each failing peer was first seen failing; forgotten once it accepts */
 	for (i = 0; i < r->probes->n; i++)
 		if (r->probes->v[i].probe.verdict != PROBE_ACCEPTED)
 			state_note_first_seen(r->st, r->probes->v[i].peer, now);
+		else if (json_is_object(json_object_get(r->st, "first_seen")))
+			json_object_del(json_object_get(r->st, "first_seen"), r->probes->v[i].peer);
 }
 
 static void

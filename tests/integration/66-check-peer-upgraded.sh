@@ -30,6 +30,8 @@ CONF
 expect_exit 2 s2sguard-hook --config "$T/s2sguard.conf" --quiet \
 	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" --domain xmpp.example.test
 expect_exit 2 s2sguard-check --config "$T/s2sguard.conf" --quiet
+python3 -c 'import json,sys; st = json.load(open(sys.argv[1])); assert "ej.peer.test" in st["first_seen"], st' \
+	"$T/state/xmpp.example.test.json"
 ejabberd_stop "$T/ej"
 prosody_start "$T/pr" ej.peer.test "$ej"
 # deployed; exit 1 only because the chain stays server-only (a note, no regression)
@@ -43,4 +45,7 @@ assert [p["verdict"] for p in r["probes"]] == ["accepted"], r["probes"]
 PY
 cmp -s "$T/srv/x.crt" "$P/leaf-server.fullchain.pem" || fail "pending certificate not deployed"
 [ "$(cat "$T/reloads")" = reloaded ] || fail "not reloaded once"
+# the peer was remembered as failing since the hold, and forgotten once it accepted
+python3 -c 'import json,sys; st = json.load(open(sys.argv[1])); assert "ej.peer.test" not in st.get("first_seen", {}), st' \
+	"$T/state/xmpp.example.test.json"
 say ok

@@ -6,7 +6,9 @@
 #  1. a clientAuth renewal: deployed, and the wrapped reload runs;
 #  2. a serverAuth-only renewal that acme.sh (--key-file/--fullchain-file)
 #     already copied into the server's files with `cat`: held, the
-#     last-good pair is put back, and the wrapped reload does not run.
+#     last-good pair is put back, and the wrapped reload does not run;
+#  3. a domain s2sguard is not configured for: report only (exit 4), and
+#     acme.sh's reload passes through.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/ejabberd.sh"
 need_cmd ejabberdctl
@@ -64,4 +66,10 @@ cmp -s "$T/srv/fullchain.pem" "$P/leaf-both.fullchain.pem" || fail "server's cer
 cmp -s "$T/srv/privkey.pem" "$P/leaf-both.key" || fail "server's key not restored"
 [ "$(wc -l < "$T/reloads")" -eq 1 ] || fail "wrapped reload ran during a hold"
 assert_grep 'ok   restore' "$T/a2.log"
+
+sed -i 's/^\[domain xmpp.example.test\]/[domain other.example.test]/' "$T/s2sguard.conf"
+set +e; acmesh_renew leaf-p384 > "$T/a3.log" 2>&1; rc=$?; set -e
+cat "$T/a3.log" | tail -4
+[ "$rc" -eq 4 ] || fail "unconfigured exited $rc"
+[ "$(wc -l < "$T/reloads")" -eq 2 ] || fail "wrapped reload not passed through when unconfigured"
 say ok
