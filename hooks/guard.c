@@ -14,6 +14,7 @@
 #include "cert.h"
 #include "deploy.h"
 #include "guard.h"
+#include "guard_dane.h"
 #include "inspect.h"
 #include "mem.h"
 #include "policy.h"
@@ -38,6 +39,7 @@ struct run {
 	struct policy_peer	*ppeers;
 	struct policy_input	 in;
 	struct decision		 dec;
+	struct guard_dane	*dane;
 	int			 reissued;	/* the candidate now is a re-issue */
 	int			 stale;		/* check: pending dropped, nothing to do */
 	int			 exit;
@@ -200,6 +202,8 @@ stage_inspect(struct run *r, struct s2s_err *err)
 		    r->o->domain, err->msg);
 		r->have_prev = 0;
 	}
+	guard_dane_check(r->o, r->cand_cert, r->have_prev ? r->prev_cert : NULL, &r->dane,
+	    r->report, r->actions);
 	return 0;
 }
 
@@ -337,6 +341,7 @@ stage_decide(struct run *r)
 	in->reissue_tried = r->reissued || !r->o->allow_reissue;
 	in->hold_min_days = d != NULL ? d->hold_min_days : 7;
 	policy_decide(in, &r->dec);
+	guard_dane_decide(r->dane, r->st, r->ins->certs[0].spki_sha256, r->o->now, in, &r->dec);
 }
 
 /* ---- re-issue ----------------------------------------------------------- */
@@ -654,6 +659,7 @@ run_free(struct run *r)
 	probe_results_free(r->probes);
 	strlist_clear(&r->peers);
 	mem_free(r->ppeers);
+	guard_dane_free(r->dane);
 	json_decref(r->actions);
 	json_decref(r->st);
 	state_lock_release(r->lock);

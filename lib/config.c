@@ -19,6 +19,7 @@
 #include <ini.h>
 
 #include "config.h"
+#include "config_dane.h"
 #include "mem.h"
 
 struct parse_ctx {
@@ -162,6 +163,7 @@ config_default_new(struct config **out, struct s2s_err *err)
 	cfg->deadline = 120;
 	cfg->probe_timeout = 10;
 	cfg->mail.starttls = 1;
+	cfg->dane = -1;
 	if (set_str(&cfg->state_dir, S2S_LOCALSTATEDIR "/lib/s2sguard") != 0 ||
 	    set_str(&cfg->probe_user, "nobody") != 0 ||
 	    set_str(&cfg->templates_dir, S2S_DATADIR "/templates") != 0 ||
@@ -196,6 +198,8 @@ domain_free(struct cfg_domain *d)
 	mem_free(d->reissue_email);
 	mem_free(d->reissue_ca_bundle);
 	strlist_clear(&d->reissue_args);
+	mem_free(d->dane_resolver);
+	mem_free(d->dane_trust_anchor);
 }
 
 void
@@ -213,6 +217,8 @@ config_free(struct config *cfg)
 	mem_free(cfg->reissue_command);
 	mem_free(cfg->ca_file);
 	mem_free(cfg->resolver);
+	mem_free(cfg->dane_resolver);
+	mem_free(cfg->dane_trust_anchor);
 	strlist_clear(&cfg->mail.to);
 	mem_free(cfg->mail.from);
 	mem_free(cfg->mail.smtp_url);
@@ -418,8 +424,12 @@ global_pair(struct parse_ctx *c, const char *k, const char *v,
     struct domain_defaults *dd)
 {
 	struct config *cfg = c->cfg;
+	char msg[300];
 	int rc = 0;
 
+	if ((rc = config_dane_pair(k, v, &cfg->dane, &cfg->dane_resolver,
+	    &cfg->dane_trust_anchor, msg, sizeof(msg))) != 0)
+		return rc > 0 ? 1 : fail(c, "%s", msg);
 	if (strcmp(k, "state_dir") == 0)
 		rc = set_str(&cfg->state_dir, v);
 	else if (strcmp(k, "probe_user") == 0)
@@ -555,9 +565,12 @@ domain_str_key(struct cfg_domain *d, const char *k, char ***dst)
 static int
 domain_pair(struct parse_ctx *c, struct cfg_domain *d, const char *k, const char *v)
 {
-	char **dst;
+	char **dst, msg[300];
 	int rc = 0;
 
+	if ((rc = config_dane_pair(k, v, &d->dane, &d->dane_resolver, &d->dane_trust_anchor,
+	    msg, sizeof(msg))) != 0)
+		return rc > 0 ? 1 : fail(c, "%s", msg);
 	if (domain_str_key(d, k, &dst))
 		rc = set_str(dst, v);
 	else if (strcmp(k, "target") == 0) {
@@ -657,6 +670,7 @@ open_section(struct parse_ctx *c, const char *section)
 		cfg->domains[cfg->ndomains].hold_min_days = -1;
 		cfg->domains[cfg->ndomains].probe = (enum probe_mode)-1;
 		cfg->domains[cfg->ndomains].fallback = POLICY_HOLD;
+		cfg->domains[cfg->ndomains].dane = -1;
 		cfg->ndomains++;
 		return cfg->domains[cfg->ndomains - 1].name ? 1 : fail(c, "out of memory");
 	}

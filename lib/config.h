@@ -83,6 +83,9 @@ struct cfg_domain {
 	char		*reissue_email;
 	char		*reissue_ca_bundle;	/* trust for the alternate CA */
 	struct strlist	 reissue_args;		/* extra arguments, verbatim */
+	int		 dane;			/* enum dane_mode; -1 = [s2sguard]'s (config_dane.h) */
+	char		*dane_resolver;
+	char		*dane_trust_anchor;
 };
 
 struct cfg_mail {
@@ -127,6 +130,9 @@ struct config {
 	char			*resolver;	/* "ADDR[@PORT]"; NULL = system */
 	int			 probe_timeout;	/* seconds per peer */
 	int			 deadline;	/* seconds, whole run */
+	int			 dane;		/* default dane mode; -1 = unset (config_dane.h) */
+	char			*dane_resolver;
+	char			*dane_trust_anchor;
 	struct cfg_mail		 mail;
 	struct cfg_webhook	*webhooks;
 	size_t			 nwebhooks;
