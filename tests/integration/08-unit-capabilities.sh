@@ -5,7 +5,7 @@
 # prober that drops to probe_user, and deployed into a directory root does
 # not own, with the server's owner and group and a 0640 key. Without
 # CAP_CHOWN or CAP_FOWNER the same deployment fails and leaves the old pair
-# in place. (systemd itself is not running in CI; setpriv
+# in place, and without CAP_SETUID the prober refuses to run as root. (systemd itself is not running in CI; setpriv
 # applies the bounding set the unit would.)
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/prosody.sh"
@@ -76,9 +76,10 @@ assert v.get("pr.peer.test") == "accepted", r["probes"]
 PY
 
 # the controls: the same run without CAP_CHOWN cannot hand the files to
-# the server's user, without CAP_FOWNER cannot then set their mode; both
-# change nothing
-for c in chown fowner; do
+# the server's user, without CAP_FOWNER cannot then set their mode, without
+# CAP_SETUID the prober cannot drop root (and never probes as root); all
+# three change nothing
+for c in chown fowner setuid; do
 	setup_target "$T/no$c"
 	set +e; run_hook "$(echo "$bset" | sed "s/,+$c//")" "$T/no$c"; rc=$?; set -e
 	cat "$T/no$c.log"
@@ -86,4 +87,4 @@ for c in chown fowner; do
 	cmp -s "$T/no$c/xmpp.example.test.crt" "$P/leaf-both.fullchain.pem" || fail "changed without CAP_$c"
 	[ ! -e "$T/no$c.reloads" ] || fail "reloaded without CAP_$c"
 done
-say "deployed and probed with $bset; refused without chown or fowner"
+say "deployed and probed with $bset; refused without chown, fowner or setuid"
