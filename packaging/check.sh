@@ -223,7 +223,7 @@ check_installed() {
 		made_hookdir=0
 		if [ -d /etc/letsencrypt ] && [ ! -e /etc/letsencrypt/renewal-hooks/deploy/00-s2sguard ]; then
 			[ -d /etc/letsencrypt/renewal-hooks ] || made_hookdir=1
-			"$e" >> "$log" 2>&1 || bad "enable-certbot-hook in /etc/letsencrypt"
+			"$e" >> "$log" 2>&1 && made_link=1 || bad "enable-certbot-hook in /etc/letsencrypt"
 		fi
 	elif [ -x "$e" ]; then
 		"$e" --config-dir "$cd_" > "$cd_/out" 2>&1
@@ -273,6 +273,17 @@ else
 	step "dpkg -i" dpkg -i "$deb"
 	if dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'ok installed'; then
 		check_installed
+		# something in the state directory, as after a real run
+		echo '{}' > /var/lib/s2sguard/check.json
+		step "dpkg --remove" dpkg --remove s2sguard
+		[ -f /var/lib/s2sguard/check.json ] && [ -f /etc/s2sguard/s2sguard.conf ] &&
+			ok "remove keeps the state and the configuration" ||
+			bad "remove lost the state or the configuration"
+		if [ "${made_link:-0}" -eq 1 ]; then
+			[ -L /etc/letsencrypt/renewal-hooks/deploy/00-s2sguard ] &&
+				ok "remove keeps the admin's certbot hook link" ||
+				bad "remove dropped the certbot hook link"
+		fi
 		step "dpkg --purge" dpkg --purge s2sguard
 		check_purged
 	fi
