@@ -5,8 +5,9 @@
 # prober that drops to probe_user, and deployed into a directory root does
 # not own, with the server's owner and group and a 0640 key. Without
 # CAP_CHOWN or CAP_FOWNER the same deployment fails and leaves the old pair
-# in place, and without CAP_SETUID the prober refuses to run as root. (systemd itself is not running in CI; setpriv
-# applies the bounding set the unit would.)
+# in place, and without CAP_SETUID the prober refuses to run as root.
+# (systemd itself is not running in CI; setpriv applies the bounding set
+# the unit would.)
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/prosody.sh"
 need_cmd setpriv prosody
