@@ -53,7 +53,7 @@ LIBS		= $(if $(HOOKS_SRC),build/libhooks.a) $(if $(ACME_SRC),build/libacme.a) bu
 ASAN_LIBS	= $(patsubst build/%,build/asan/%,$(LIBS))
 
 .PHONY: all check unit integration lint fuzz bench install uninstall deps demo clean \
-	deb rpm package-check FORCE
+	deb rpm package-check FORCE check-installed demo-installed
 .SUFFIXES:
 .SECONDARY:
 
@@ -101,8 +101,13 @@ unit: $(UNITS)
 integration: all
 	sh tests/run --integration-only
 
-# The README's test command: build, unit tests under ASan/UBSan, integration tests.
-check: all $(UNITS) lint
+# The README's test command: install what is missing (make deps), then
+# build, unit tests under ASan/UBSan, integration tests. A second make, so
+# that pkg-config's flags are read after deps has installed the libraries.
+check: deps
+	@$(MAKE) --no-print-directory check-installed
+
+check-installed: all $(UNITS) lint
 	sh tests/run
 
 lint:
@@ -130,7 +135,10 @@ bench: all $(BENCHES)
 deps:
 	@sh scripts/deps.sh $(DEPS_FLAGS)
 
-demo: deps all
+demo: deps
+	@$(MAKE) --no-print-directory demo-installed
+
+demo-installed: all
 	sh scripts/demo.sh
 
 # Installation. DESTDIR stages (packages); PREFIX, sysconfdir and

@@ -122,6 +122,31 @@ same_pair(const struct deploy_pair *a, const struct deploy_pair *b)
 }
 
 /*
+ * Deploying onto the ACME client's own files (e.g. target cert =
+ * /etc/letsencrypt/live/NAME/fullchain.pem) would replace the client's
+ * links with s2sguard's and could never hold anything: refuse.
+ */
+static int
+target_is_not_source(const struct run *r, struct s2s_err *err)
+{
+	const char *targets[3] = { r->target.cert_path, r->target.key_path, r->target.pem_path };
+	const char *sources[2] = { r->o->cert_path, r->o->key_path };
+	char a[PATH_MAX], b[PATH_MAX];
+	size_t i, j;
+
+	for (i = 0; i < 3; i++) {
+		if (targets[i] == NULL || realpath(targets[i], a) == NULL)
+			continue;
+		for (j = 0; j < 2; j++)
+			if (sources[j] != NULL && realpath(sources[j], b) != NULL && strcmp(a, b) == 0)
+				return err_set(err, S2S_EINVAL,
+				    "[domain %s]: the deploy target %s is the ACME client's own file; "
+				    "deploy to a copy the XMPP server reads instead", r->o->domain, targets[i]);
+	}
+	return 0;
+}
+
+/*
  * What is deployed now becomes the last-good copy, unless it already is the
  * candidate (acme.sh with --key-file/--fullchain-file wrote it there before
  * calling us): then the last-good copy from an earlier run is the baseline.
@@ -135,6 +160,8 @@ load_deployed(struct run *r, struct s2s_err *err)
 
 	if (o->dom != NULL && o->dom->target != TARGET_NONE) {
 		if ((rc = deploy_target_from_config(o->dom, &r->target, err)) != 0)
+			return rc;
+		if ((rc = target_is_not_source(r, err)) != 0)
 			return rc;
 		r->have_target = 1;
 		rc = deploy_pair_load_target(&r->target, &cur, err);
