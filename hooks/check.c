@@ -14,6 +14,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "cli.h"
 #include "cert.h"
 #include "config.h"
 #include "deploy.h"
@@ -27,7 +28,6 @@
 #include "report.h"
 #include "state.h"
 
-#define EXIT_USAGE	64
 
 struct args {
 	const char	*config;
@@ -53,18 +53,11 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 },
 };
 
-static int
-usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "s2sguard-check: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr, "Try 's2sguard-check --help'.\n");
-	return EXIT_USAGE;
-}
+#define usage_error(msg, arg)	cli_usage_error("s2sguard-check", (msg), (arg))
 
 static int
 parse_args(int argc, char **argv, struct args *a)
 {
-	char *end;
 	int c;
 
 	opterr = 0;
@@ -75,9 +68,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'm': a->metrics = optarg; break;
 		case 'd': a->domain = optarg; break;
 		case 'n':
-			errno = 0;
-			a->now = (time_t)strtoll(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || a->now <= 0)
+			if (cli_parse_epoch(optarg, &a->now) != 0)
 				return usage_error("--now wants seconds since 1970", optarg);
 			break;
 		case 'D': a->dry_run = 1; break;

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli.h"
 #include "adapter.h"
 #include "config.h"
 #include "guard.h"
@@ -19,7 +20,6 @@
 #include "notify.h"
 #include "report.h"
 
-#define EXIT_USAGE	64
 #define MAX_TARGETS	16
 
 extern char **environ;
@@ -50,18 +50,11 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 },
 };
 
-static int
-usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "s2sguard-hook: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr, "Try 's2sguard-hook --help'.\n");
-	return EXIT_USAGE;
-}
+#define usage_error(msg, arg)	cli_usage_error("s2sguard-hook", (msg), (arg))
 
 static int
 parse_args(int argc, char **argv, struct args *a)
 {
-	char *end;
 	int c;
 
 	opterr = 0;
@@ -76,9 +69,7 @@ parse_args(int argc, char **argv, struct args *a)
 		case 'd': a->ad.domain = optarg; break;
 		case 's': a->state_dir = optarg; break;
 		case 'n':
-			errno = 0;
-			a->now = (time_t)strtoll(optarg, &end, 10);
-			if (errno != 0 || *end != '\0' || a->now <= 0)
+			if (cli_parse_epoch(optarg, &a->now) != 0)
 				return usage_error("--now wants seconds since 1970", optarg);
 			break;
 		case 'D': a->dry_run = 1; break;

@@ -7,13 +7,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli.h"
 #include "dane.h"
 #include "help-s2sguard-inspect.h"
 #include "inspect.h"
 #include "mem.h"
 #include "report.h"
 
-#define EXIT_USAGE	64
 #define EXIT_DANE_REGRESSION	4	/* a TLSA name matches only the deployed chain */
 #define EXIT_DANE_BOGUS		5	/* a TLSA or SRV answer is bogus or failed */
 #define MAX_DOMAINS	64
@@ -45,27 +45,7 @@ static const struct option longopts[] = {
 	{ NULL,		0,			NULL, 0 },
 };
 
-static int
-usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "s2sguard-inspect: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr, "Try 's2sguard-inspect --help'.\n");
-	return EXIT_USAGE;
-}
-
-static int
-parse_time(const char *s, time_t *out)
-{
-	char *end;
-	long long v;
-
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0' || v <= 0)
-		return -1;
-	*out = (time_t)v;
-	return 0;
-}
+#define usage_error(msg, arg)	cli_usage_error("s2sguard-inspect", (msg), (arg))
 
 /* Returns -1 to go on, or an exit status. */
 static int
@@ -86,7 +66,7 @@ parse_args(int argc, char **argv, struct args *a)
 			a->domains[a->opts.ndomains++] = optarg;
 			break;
 		case 'n':
-			if (parse_time(optarg, &a->opts.now) != 0)
+			if (cli_parse_epoch(optarg, &a->opts.now) != 0)
 				return usage_error("--now wants seconds since 1970", optarg);
 			break;
 		case 'D':

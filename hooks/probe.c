@@ -10,6 +10,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "cert.h"
 #include "help-s2sguard-probe.h"
 #include "mem.h"
@@ -21,7 +22,6 @@
 #define EXIT_REGRESSION		2
 #define EXIT_INPUT		3
 #define EXIT_FAILED		4
-#define EXIT_USAGE		64
 
 #define MAX_PEERS		100000
 #define PEERS_FILE_MAX		(4 * 1024 * 1024)
@@ -58,13 +58,7 @@ static const struct option longopts[] = {
 	{ NULL,			0,			NULL, 0 },
 };
 
-static int
-usage_error(const char *msg, const char *arg)
-{
-	fprintf(stderr, "s2sguard-probe: %s%s%s\n", msg, arg ? ": " : "", arg ? arg : "");
-	fprintf(stderr, "Try 's2sguard-probe --help'.\n");
-	return EXIT_USAGE;
-}
+#define usage_error(msg, arg)	cli_usage_error("s2sguard-probe", (msg), (arg))
 
 /* Seconds (decimals allowed) to milliseconds; -1 when not a positive number. */
 static long
@@ -121,7 +115,7 @@ static int
 parse_number(const char *opt, const char *s, long lo, long hi, long *out)
 {
 	char *end;
-	long v;
+	long v = 0;
 
 	errno = 0;
 	v = strtol(s, &end, 10);
@@ -134,7 +128,7 @@ parse_number(const char *opt, const char *s, long lo, long hi, long *out)
 static int
 parse_option(struct args *a, int c, char *arg, const char *opt)
 {
-	long v;
+	long v = 0;
 	int rc;
 
 	switch (c) {

@@ -14,7 +14,7 @@ I="s2sguard-inspect --ca-file $P/root.pem --dane xmpp.example.test --resolver $D
 
 expect_exit 0 $I --previous "$P/leaf-both.fullchain.pem" "$P/renewed.fullchain.pem" > "$T/out"
 assert_grep '^DANE xmpp.example.test: matches-new' "$T/out"
-assert_grep '_5269\._tcp\.xmpp\.example\.test +secure +300 +matches-new' "$T/out"
+assert_grep '_5269\._tcp\.xmpp\.example\.test +secure +(29[0-9]|300) +matches-new' "$T/out"
 assert_no_grep 'Publish now' "$T/out"
 
 expect_exit 0 $I --json --previous "$P/leaf-both.fullchain.pem" "$P/renewed.fullchain.pem" > "$T/r.json"
@@ -22,7 +22,8 @@ python3 - "$T/r.json" <<'PY' || fail "JSON report"
 import json, sys
 d = json.load(open(sys.argv[1]))["dane"][0]
 assert d["verdict"] == "matches-new" and not d["regression"], d
-assert d["key_changed"] is False and d["new_visible"] is True and d["ttl"] == 300, d
+# the resolver's cache counts the TTL down between the two runs
+assert d["key_changed"] is False and d["new_visible"] is True and 290 <= d["ttl"] <= 300, d
 assert d["new_preexisting"] is True, d
 n = d["names"][0]
 assert n["name"] == "_5269._tcp.xmpp.example.test" and n["via"] is None, n

@@ -34,7 +34,7 @@ d = r["dane"][0]
 assert r["exit"] == 4, r["exit"]
 assert d["regression"] and d["key_changed"] and not d["issuer_changed"], d
 assert d["publish"] == [{"name": "_5269._tcp.xmpp.example.test", "record": "3 1 1 " + sys.argv[2]}], d["publish"]
-assert d["new_visible"] is False and d["ttl"] == 300, d
+assert d["new_visible"] is False and 290 <= d["ttl"] <= 300, d  # cached TTLs count down
 PY
 
 # The operator publishes the new record beside the old one: safe now.
