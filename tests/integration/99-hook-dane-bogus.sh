@@ -2,8 +2,9 @@
 # DANE in the hook, bogus answers: the zone's signatures have expired, so a
 # validating peer cannot check the TLSA records (and cannot connect). Under
 # dane = hold nothing is deployed: the hook holds (exit 2) and says why
-# loudly; the timer job keeps holding while the answers stay bogus. Under
-# dane = warn the certificate is deployed with a warning (exit 1).
+# loudly; the timer job keeps holding while the answers stay bogus, until
+# the deployed certificate is down to hold_min_days. Under dane = warn a
+# renewal is deployed with a warning (exit 1).
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/dnssec.sh"
 P=$(pki_copy)
@@ -57,9 +58,21 @@ assert r["decision"]["action"] == "hold" and r["exit"] == 2, r["decision"]
 assert "pending" in st and "dane" not in st, st
 PY
 
+# Never let the deployed certificate expire while a newer valid one
+# exists: with hold_min_days (7) left, the held one goes in, with a warning.
+end=$(date -d "$(openssl x509 -in "$P/leaf-both.pem" -noout -enddate | cut -d= -f2)" +%s)
+expect_exit 1 s2sguard-check --config "$T/s2sguard.conf" --now $((end - 6 * 86400)) > "$T/out" 2>&1
+cmp -s "$T/srv/x.crt" "$P/renewed.fullchain.pem" || fail "held past hold_min_days"
+assert_grep 'decision deploy-warn' "$T/out"
+assert_grep 'DANE hold refused: the deployed certificate has [0-9]+ day\(s\) left' "$T/out"
+[ "$(cat "$T/reloads")" = reloaded ] || fail "not reloaded once"
+
+# dane = warn: the next renewal is deployed at once, with a warning.
+sh "$TOP/tests/pki/mkpki.sh" leaf "$P" again --domain xmpp.example.test --key "$P/leaf-both.key"
 conf warn
-expect_exit 1 s2sguard-check --config "$T/s2sguard.conf" > "$T/out" 2>&1
-cmp -s "$T/srv/x.crt" "$P/renewed.fullchain.pem" || fail "dane = warn did not deploy"
+expect_exit 1 s2sguard-hook --config "$T/s2sguard.conf" \
+	--cert "$P/again.fullchain.pem" --key "$P/again.key" --domain xmpp.example.test > "$T/out" 2>&1
+cmp -s "$T/srv/x.crt" "$P/again.fullchain.pem" || fail "dane = warn did not deploy"
 assert_grep 'decision deploy-warn' "$T/out"
 assert_grep '  - DANE: .* is bogus' "$T/out"
 say ok
