@@ -331,6 +331,24 @@ xmpp_on_pi(void *ud, const XML_Char *target, const XML_Char *data)
 	xmpp_fail(ud, S2S_EPROTO, "restricted XML: processing instruction");
 }
 
+/*
+ * Expat 2.6.0, and Debian 12's 2.5.0-1+deb12u2 and later (CVE-2023-52425),
+ * defer re-parsing a token that arrived split over several reads until
+ * enough new bytes come. A peer that sends its features and then waits for
+ * us would never have its last element delivered. Switch that off wherever
+ * the library that is running has the switch, whatever the headers said at
+ * build time: hence a weak reference, NULL on older libraries.
+ */
+#pragma weak XML_SetReparseDeferralEnabled
+XML_Bool XML_SetReparseDeferralEnabled(XML_Parser parser, XML_Bool enabled);
+
+static void
+xmpp_parser_no_deferral(XML_Parser p)
+{
+	if (XML_SetReparseDeferralEnabled != NULL)
+		XML_SetReparseDeferralEnabled(p, XML_FALSE);
+}
+
 static int
 xmpp_parser_new(struct xmpp_stream *s, struct s2s_err *err)
 {
@@ -347,6 +365,7 @@ xmpp_parser_new(struct xmpp_stream *s, struct s2s_err *err)
 	XML_SetCommentHandler(p, xmpp_on_comment);
 	XML_SetProcessingInstructionHandler(p, xmpp_on_pi);
 	XML_SetParamEntityParsing(p, XML_PARAM_ENTITY_PARSING_NEVER);
+	xmpp_parser_no_deferral(p);
 	if (s->p != NULL)
 		XML_ParserFree(s->p);
 	s->p = p;
