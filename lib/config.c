@@ -303,90 +303,46 @@ parse_mode(const char *v, mode_t *out)
 	return 0;
 }
 
-static int
-parse_bool(const char *v, int *out)
-{
-	if (strcasecmp(v, "yes") == 0 || strcasecmp(v, "true") == 0 ||
-	    strcasecmp(v, "on") == 0 || strcmp(v, "1") == 0)
-		*out = 1;
-	else if (strcasecmp(v, "no") == 0 || strcasecmp(v, "false") == 0 ||
-	    strcasecmp(v, "off") == 0 || strcmp(v, "0") == 0)
-		*out = 0;
-	else
-		return -1;
-	return 0;
-}
+/* A word of the configuration language and the value it stands for. */
+struct keyword {
+	const char	*word;
+	int		 value;
+};
 
-static int
-parse_policy(const char *v, enum policy_kind *out)
-{
-	if (strcmp(v, "warn") == 0)
-		*out = POLICY_WARN;
-	else if (strcmp(v, "hold") == 0)
-		*out = POLICY_HOLD;
-	else if (strcmp(v, "reissue") == 0)
-		*out = POLICY_REISSUE;
-	else
-		return -1;
-	return 0;
-}
+static const struct keyword BOOLS[] = {
+	{ "yes", 1 }, { "true", 1 }, { "on", 1 }, { "1", 1 },
+	{ "no", 0 }, { "false", 0 }, { "off", 0 }, { "0", 0 }, { NULL, 0 },
+};
+static const struct keyword POLICIES[] = {
+	{ "warn", POLICY_WARN }, { "hold", POLICY_HOLD }, { "reissue", POLICY_REISSUE },
+	{ NULL, 0 },
+};
+static const struct keyword PROBE_MODES[] = {
+	{ "auto", PROBE_AUTO }, { "always", PROBE_ALWAYS }, { "never", PROBE_NEVER },
+	{ NULL, 0 },
+};
+static const struct keyword NOTIFY_WHENS[] = {
+	{ "problems", NOTIFY_PROBLEMS }, { "always", NOTIFY_ALWAYS }, { NULL, 0 },
+};
+static const struct keyword TARGETS[] = {
+	{ "prosody", TARGET_PROSODY }, { "ejabberd", TARGET_EJABBERD },
+	{ "files", TARGET_FILES }, { "none", TARGET_NONE }, { NULL, 0 },
+};
+static const struct keyword WEBHOOK_FORMATS[] = {
+	{ "json", WEBHOOK_JSON }, { "slack", WEBHOOK_SLACK },
+	{ "matrix", WEBHOOK_MATRIX }, { "ntfy", WEBHOOK_NTFY }, { NULL, 0 },
+};
 
+/* The value of v in table k (booleans ignore case), or -1. */
 static int
-parse_probe(const char *v, enum probe_mode *out)
+keyword_value(const char *v, const struct keyword *k)
 {
-	if (strcmp(v, "auto") == 0)
-		*out = PROBE_AUTO;
-	else if (strcmp(v, "always") == 0)
-		*out = PROBE_ALWAYS;
-	else if (strcmp(v, "never") == 0)
-		*out = PROBE_NEVER;
-	else
-		return -1;
-	return 0;
-}
+	int nocase = k == BOOLS;
 
-static int
-parse_when(const char *v, enum notify_when *out)
-{
-	if (strcmp(v, "problems") == 0)
-		*out = NOTIFY_PROBLEMS;
-	else if (strcmp(v, "always") == 0)
-		*out = NOTIFY_ALWAYS;
-	else
-		return -1;
-	return 0;
-}
-
-static int
-parse_target(const char *v, enum target_kind *out)
-{
-	if (strcmp(v, "prosody") == 0)
-		*out = TARGET_PROSODY;
-	else if (strcmp(v, "ejabberd") == 0)
-		*out = TARGET_EJABBERD;
-	else if (strcmp(v, "files") == 0)
-		*out = TARGET_FILES;
-	else if (strcmp(v, "none") == 0)
-		*out = TARGET_NONE;
-	else
-		return -1;
-	return 0;
-}
-
-static int
-parse_format(const char *v, enum webhook_format *out)
-{
-	if (strcmp(v, "json") == 0)
-		*out = WEBHOOK_JSON;
-	else if (strcmp(v, "slack") == 0)
-		*out = WEBHOOK_SLACK;
-	else if (strcmp(v, "matrix") == 0)
-		*out = WEBHOOK_MATRIX;
-	else if (strcmp(v, "ntfy") == 0)
-		*out = WEBHOOK_NTFY;
-	else
-		return -1;
-	return 0;
+	for (; k->word != NULL; k++)
+		if ((nocase ? strcasecmp(v, k->word) : strcmp(v, k->word)) == 0)
+			return k->value;
+	return -1;
 }
 
 /* ---- sections ---------------------------------------------------------- */
@@ -425,7 +381,7 @@ global_pair(struct parse_ctx *c, const char *k, const char *v,
 {
 	struct config *cfg = c->cfg;
 	char msg[300];
-	int rc = 0;
+	int rc = 0, x;
 
 	if ((rc = config_dane_pair(k, v, &cfg->dane, &cfg->dane_resolver,
 	    &cfg->dane_trust_anchor, msg, sizeof(msg))) != 0)
@@ -451,14 +407,16 @@ global_pair(struct parse_ctx *c, const char *k, const char *v,
 		if (parse_int(v, 5, 3600, &cfg->deadline) != 0)
 			return fail(c, "deadline '%s': want seconds, 5 to 3600", v);
 	} else if (strcmp(k, "policy") == 0) {
-		if (parse_policy(v, &dd->policy) != 0)
+		if ((x = keyword_value(v, POLICIES)) < 0)
 			return fail(c, "policy '%s': want warn, hold or reissue", v);
+		dd->policy = x;
 	} else if (strcmp(k, "hold_min_days") == 0) {
 		if (parse_int(v, 1, 365, &dd->hold_min_days) != 0)
 			return fail(c, "hold_min_days '%s': want 1 to 365", v);
 	} else if (strcmp(k, "probe") == 0) {
-		if (parse_probe(v, &dd->probe) != 0)
+		if ((x = keyword_value(v, PROBE_MODES)) < 0)
 			return fail(c, "probe '%s': want auto, always or never", v);
+		dd->probe = x;
 	} else
 		return fail(c, "unknown key '%s' in [%s]", k, c->section);
 	if (rc != 0)
@@ -470,7 +428,7 @@ static int
 mail_pair(struct parse_ctx *c, const char *k, const char *v)
 {
 	struct cfg_mail *m = &c->cfg->mail;
-	int rc = 0;
+	int rc = 0, x;
 
 	m->enabled = 1;
 	if (strcmp(k, "to") == 0)
@@ -482,8 +440,9 @@ mail_pair(struct parse_ctx *c, const char *k, const char *v)
 			return fail(c, "smtp '%s': want smtp://HOST[:PORT] or smtps://...", v);
 		rc = set_str(&m->smtp_url, v);
 	} else if (strcmp(k, "starttls") == 0) {
-		if (parse_bool(v, &m->starttls) != 0)
+		if ((x = keyword_value(v, BOOLS)) < 0)
 			return fail(c, "starttls '%s': want yes or no", v);
+		m->starttls = x;
 	} else if (strcmp(k, "user") == 0)
 		rc = set_str(&m->user, v);
 	else if (strcmp(k, "password") == 0)
@@ -495,8 +454,9 @@ mail_pair(struct parse_ctx *c, const char *k, const char *v)
 	else if (strcmp(k, "template") == 0)
 		rc = set_str(&m->template, v);
 	else if (strcmp(k, "when") == 0) {
-		if (parse_when(v, &m->when) != 0)
+		if ((x = keyword_value(v, NOTIFY_WHENS)) < 0)
 			return fail(c, "when '%s': want problems or always", v);
+		m->when = x;
 	} else
 		return fail(c, "unknown key '%s' in [%s]", k, c->section);
 	if (rc != 0)
@@ -508,15 +468,16 @@ static int
 webhook_pair(struct parse_ctx *c, const char *k, const char *v)
 {
 	struct cfg_webhook *w = &c->cfg->webhooks[c->cfg->nwebhooks - 1];
-	int rc = 0;
+	int rc = 0, x;
 
 	if (strcmp(k, "url") == 0) {
 		if (strncmp(v, "http://", 7) != 0 && strncmp(v, "https://", 8) != 0)
 			return fail(c, "url in [%s]: want http:// or https://", c->section);
 		rc = set_str(&w->url, v);
 	} else if (strcmp(k, "format") == 0) {
-		if (parse_format(v, &w->format) != 0)
+		if ((x = keyword_value(v, WEBHOOK_FORMATS)) < 0)
 			return fail(c, "format '%s': want json, slack, matrix or ntfy", v);
+		w->format = x;
 	} else if (strcmp(k, "token") == 0)
 		rc = set_str(&w->token, v);
 	else if (strcmp(k, "template") == 0)
@@ -524,8 +485,9 @@ webhook_pair(struct parse_ctx *c, const char *k, const char *v)
 	else if (strcmp(k, "ca_bundle") == 0)
 		rc = set_str(&w->ca_bundle, v);
 	else if (strcmp(k, "when") == 0) {
-		if (parse_when(v, &w->when) != 0)
+		if ((x = keyword_value(v, NOTIFY_WHENS)) < 0)
 			return fail(c, "when '%s': want problems or always", v);
+		w->when = x;
 	} else
 		return fail(c, "unknown key '%s' in [%s]", k, c->section);
 	if (rc != 0)
@@ -566,7 +528,7 @@ static int
 domain_pair(struct parse_ctx *c, struct cfg_domain *d, const char *k, const char *v)
 {
 	char **dst, msg[300];
-	int rc = 0;
+	int rc = 0, x;
 
 	if ((rc = config_dane_pair(k, v, &d->dane, &d->dane_resolver, &d->dane_trust_anchor,
 	    msg, sizeof(msg))) != 0)
@@ -574,8 +536,9 @@ domain_pair(struct parse_ctx *c, struct cfg_domain *d, const char *k, const char
 	if (domain_str_key(d, k, &dst))
 		rc = set_str(dst, v);
 	else if (strcmp(k, "target") == 0) {
-		if (parse_target(v, &d->target) != 0)
+		if ((x = keyword_value(v, TARGETS)) < 0)
 			return fail(c, "target '%s': want prosody, ejabberd, files or none", v);
+		d->target = x;
 	} else if (strcmp(k, "certs_dir") == 0) {
 		/* prosody convenience: DIR/NAME.crt and DIR/NAME.key */
 		char cp[PATH_MAX], kp[PATH_MAX];
@@ -611,17 +574,20 @@ domain_pair(struct parse_ctx *c, struct cfg_domain *d, const char *k, const char
 	else if (strcmp(k, "reissue_args") == 0)
 		rc = strlist_add_words(&d->reissue_args, v);
 	else if (strcmp(k, "policy") == 0) {
-		if (parse_policy(v, &d->policy) != 0)
+		if ((x = keyword_value(v, POLICIES)) < 0)
 			return fail(c, "policy '%s': want warn, hold or reissue", v);
+		d->policy = x;
 	} else if (strcmp(k, "fallback") == 0) {
-		if (parse_policy(v, &d->fallback) != 0 || d->fallback == POLICY_REISSUE)
+		if ((x = keyword_value(v, POLICIES)) < 0 || x == POLICY_REISSUE)
 			return fail(c, "fallback '%s': want warn or hold", v);
+		d->fallback = x;
 	} else if (strcmp(k, "hold_min_days") == 0) {
 		if (parse_int(v, 1, 365, &d->hold_min_days) != 0)
 			return fail(c, "hold_min_days '%s': want 1 to 365", v);
 	} else if (strcmp(k, "probe") == 0) {
-		if (parse_probe(v, &d->probe) != 0)
+		if ((x = keyword_value(v, PROBE_MODES)) < 0)
 			return fail(c, "probe '%s': want auto, always or never", v);
+		d->probe = x;
 	} else
 		return fail(c, "unknown key '%s' in [%s]", k, c->section);
 	if (rc != 0)
