@@ -133,9 +133,11 @@ if [ -n "$deb" ]; then
 fi
 
 # --- install, use, purge --------------------------------------------------
-# Paths an install may legitimately change and that purge need not restore.
+# Where a package and its maintainer scripts write (not /srv, /opt, /home:
+# on a shared machine other people's work changes those meanwhile), minus
+# paths an install may legitimately change that purge need not restore.
 snapshot() {
-	find /etc /usr /lib /opt /srv /var -xdev 2>/dev/null |
+	find /etc /usr /lib /var -xdev 2>/dev/null |
 		grep -Ev '^/var/(lib/dpkg|lib/apt|cache|log|tmp|backups|mail|spool)(/|$)' |
 		grep -Ev '^/var/lib/s2sguard(/|$)' |
 		grep -Ev '^/etc/(passwd|group|shadow|gshadow|subuid|subgid)-?$' |
