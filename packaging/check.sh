@@ -24,6 +24,7 @@ out=$top/build/pkg
 mkdir -p "$out"
 log=$out/check.log
 : > "$log"
+rm -f "$out/fs-before.txt"
 start_all=$(date +%s)
 npass=0 nfail=0 nskip=0 failed=""
 
@@ -265,15 +266,17 @@ if [ -z "$deb" ]; then
 	skipped "install checks: no .deb"
 elif [ "$(id -u)" -ne 0 ]; then
 	skipped "install checks: not root"
-elif dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'ok installed'; then
-	bad "s2sguard is installed already: package-check installs and purges it; dpkg --purge s2sguard first"
 else
-	# No apt run by anyone else while the file system is compared.
+	# No apt run (nor another package-check) while the file system is compared.
 	exec 9>/tmp/s2s-apt.lock
 	flock 9
-	snapshot > "$out/fs-before.txt"
-	step "dpkg -i" dpkg -i "$deb"
 	if dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'ok installed'; then
+		bad "s2sguard is installed already: package-check installs and purges it; dpkg --purge s2sguard first"
+	else
+		snapshot > "$out/fs-before.txt"
+		step "dpkg -i" dpkg -i "$deb"
+	fi
+	if [ -f "$out/fs-before.txt" ] && dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'ok installed'; then
 		check_installed
 		# something in the state directory, as after a real run
 		echo '{}' > /var/lib/s2sguard/check.json
