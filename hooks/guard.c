@@ -710,10 +710,14 @@ stale_pending(struct run *r)
 	if (c->not_after > p->not_after ||
 	    (c->not_after == p->not_after && strcmp(c->serial, p->serial) != 0))
 		return 0;
+	r->stale = 1;
+	if (r->o->dry_run) {
+		action(r, "none", 1, "dry run: would drop the pending certificate, older than or the same as the deployed one");
+		return 1;
+	}
 	json_object_del(r->st, "pending");
 	state_stash_drop(r->sdir, r->o->domain, "pending", &err);
 	action(r, "drop-pending", 1, "the pending certificate is older than, or the same as, the deployed one");
-	r->stale = 1;
 	return 1;
 }
 
@@ -808,13 +812,13 @@ guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct 
 	if (r.stale)
 		r.exit = GUARD_NOTHING;
 	else {
-		if (r.dec.action == DECIDE_REISSUE)
-			try_reissue(&r);
+		if (r.dec.action == DECIDE_REISSUE && !o->dry_run)
+			try_reissue(&r);	/* a dry run orders nothing */
 		r.exit = stage_act(&r);
 	}
 	note_probes(&r);
 	fill_report(&r);
-	if (r.st != NULL && state_save(r.sdir, o->domain, r.st, err) != 0)
+	if (r.st != NULL && !o->dry_run && state_save(r.sdir, o->domain, r.st, err) != 0)
 		log_msg(o->log, LOG_ERR, "%s: %s", o->domain, err->msg);
 	if (state_report_write(r.sdir, o->domain, o->tool + (strncmp(o->tool, "s2sguard-", 9) == 0 ? 9 : 0),
 	    r.report, NULL, err) != 0)
