@@ -396,7 +396,7 @@ stage_reissue(struct run *r, struct s2s_err *err)
 {
 	const struct cfg_domain *d = r->o->dom;
 	const char *argv[64];
-	char outdir[PATH_MAX], full[PATH_MAX + 16], contact[300], out[2048];
+	char outdir[PATH_MAX], full[PATH_MAX + 16], contact[300], out[2048], tmo[16];
 	struct deploy_pair np;
 	struct deadline dl;
 	size_t n = 0, i;
@@ -412,6 +412,11 @@ stage_reissue(struct run *r, struct s2s_err *err)
 	add_arg(argv, &n, 64, "--cert", r->cand_cert);
 	add_arg(argv, &n, 64, "--key", r->cand_key);
 	add_arg(argv, &n, 64, "--out-fullchain", full);
+	/* its own deadline, a little inside ours, so it cleans up before we kill it */
+	dl = stage_deadline(r);
+	snprintf(tmo, sizeof(tmo), "%d", deadline_left_ms(&dl) > 4000 ?
+	    deadline_left_ms(&dl) / 1000 - 2 : 1);
+	add_arg(argv, &n, 64, "--timeout", tmo);
 	if (d->reissue_account_key != NULL)
 		add_arg(argv, &n, 64, "--account-key", d->reissue_account_key);
 	if (d->reissue_profile != NULL)
@@ -429,7 +434,6 @@ stage_reissue(struct run *r, struct s2s_err *err)
 		if (add_arg(argv, &n, 64, d->reissue_args.v[i], NULL) != 0)
 			return err_set(err, S2S_EINVAL, "too many reissue_args");
 	argv[n] = NULL;
-	dl = stage_deadline(r);
 	rc = deploy_run(argv, deadline_left_ms(&dl), &dl, out, sizeof(out), &status, err);
 	oneline(out);
 	if (rc == 0 && status != 0)
