@@ -197,5 +197,9 @@ prosody_stop() {
 		sleep 0.1; _prs_n=$((_prs_n - 1))
 	done
 	kill -KILL "$_prs_pid" 2>/dev/null || true
+	_prs_n=30	# a killed process still holds its port until it is gone
+	while kill -0 "$_prs_pid" 2>/dev/null && [ "$_prs_n" -gt 0 ]; do
+		sleep 0.1; _prs_n=$((_prs_n - 1))
+	done
 	rm -f "$_prs_dir/launch.pid"
 }
