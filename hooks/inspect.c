@@ -96,27 +96,14 @@ static int
 emit(const struct inspection *ins, json_t *dane, int exit_code, int as_json)
 {
 	json_t *report = report_new("s2sguard-inspect");
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem;
 	int rc = -1;
 
 	if (report == NULL || json_object_set_new(report, "inspection", inspect_to_json(ins)) != 0 ||
 	    (dane != NULL && json_object_set(report, "dane", dane) != 0) ||
 	    json_object_set_new(report, "exit", json_integer(exit_code)) != 0)
 		goto out;
-	if ((mem = open_memstream(&text, &len)) == NULL)
-		goto out;
-	if (as_json)
-		report_print_json(mem, report);
-	else
-		report_render_text(mem, report);
-	if (fclose(mem) != 0)
-		goto out;
-	if (fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0)
-		rc = 0;
+	rc = report_emit(stdout, report, as_json);
 out:
-	free(text);
 	json_decref(report);
 	return rc;
 }

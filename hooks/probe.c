@@ -245,9 +245,6 @@ static int
 emit(const struct args *a, const struct probe_results *res, int status)
 {
 	json_t *report = report_new("s2sguard-probe");
-	char *text = NULL;
-	size_t len = 0;
-	FILE *mem;
 	int rc = -1;
 
 	if (report == NULL ||
@@ -256,18 +253,8 @@ emit(const struct args *a, const struct probe_results *res, int status)
 	    json_object_set_new(report, "summary", probe_summary_to_json(res)) != 0 ||
 	    json_object_set_new(report, "exit", json_integer(status)) != 0)
 		goto out;
-	if ((mem = open_memstream(&text, &len)) == NULL)
-		goto out;
-	if (a->json)
-		report_print_json(mem, report);
-	else
-		report_render_text(mem, report);
-	if (fclose(mem) != 0)
-		goto out;
-	if (fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0)
-		rc = 0;
+	rc = report_emit(stdout, report, a->json);
 out:
-	free(text);
 	json_decref(report);
 	return rc;
 }

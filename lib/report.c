@@ -1,3 +1,4 @@
+#include <stdlib.h>
 #include <string.h>
 
 #include "mem.h"
@@ -49,6 +50,26 @@ report_print_json(FILE *fp, const json_t *report)
 	if (json_dumpf(report, fp, JSON_INDENT(2) | JSON_PRESERVE_ORDER) != 0)
 		return -1;
 	return fputc('\n', fp) == EOF ? -1 : 0;
+}
+
+int
+report_emit(FILE *fp, const json_t *report, int as_json)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *mem;
+	int rc = -1;
+
+	if ((mem = open_memstream(&text, &len)) == NULL)
+		return -1;
+	if (as_json)
+		report_print_json(mem, report);
+	else
+		report_render_text(mem, report);
+	if (fclose(mem) == 0 && fwrite(text, 1, len, fp) == len && fflush(fp) == 0)
+		rc = 0;
+	free(text);
+	return rc;
 }
 
 void

@@ -25,6 +25,12 @@ json_t	*report_split(const char *s, char sep);
 /* Write the report as indented JSON plus newline; 0 or -1. */
 int	 report_print_json(FILE *fp, const json_t *report);
 
+/*
+ * Render the report (JSON or text) in memory, then write it to fp at once,
+ * so a failure leaves no partial output; 0 or -1.
+ */
+int	 report_emit(FILE *fp, const json_t *report, int as_json);
+
 /* Human-readable rendering of the sections present in the report. */
 void	 report_render_text(FILE *fp, const json_t *report);
 
