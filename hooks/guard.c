@@ -711,8 +711,13 @@ stale_pending(struct run *r)
 		return 0;
 	c = &r->ins->certs[0];
 	p = &r->prev_ins->certs[0];
-	if (c->not_after > p->not_after ||
-	    (c->not_after == p->not_after && strcmp(c->serial, p->serial) != 0))
+	/*
+	 * Older means issued earlier, not expiring earlier: a renewal from a
+	 * CA with shorter lifetimes (a 1-year certificate replaced by a
+	 * 90-day one) expires first and is still the newer certificate.
+	 */
+	if (c->not_before > p->not_before ||
+	    (c->not_before == p->not_before && strcmp(c->serial, p->serial) != 0))
 		return 0;
 	r->stale = 1;
 	if (r->o->dry_run) {
