@@ -91,10 +91,7 @@ entries(const char *dir)
 static void
 rmrf(const char *dir)
 {
-	char cmd[600];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	assert_int_equal(system(cmd), 0);
+	assert_int_equal(unit_tmpdir_remove(dir), 0);
 }
 
 static void

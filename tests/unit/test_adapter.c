@@ -12,23 +12,20 @@
 #include <cmocka.h>
 
 #include "adapter.h"
+#include "unit.h"
 
 static char dir[256];
 
 static int
 setup(void **state)
 {
-	snprintf(dir, sizeof(dir), "/tmp/s2s-adapter.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return unit_tmpdir_new("adapter", dir, sizeof(dir));
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_tmpdir_remove(dir);
 }
 
 static void

@@ -29,17 +29,13 @@ static char dir[256];
 static int
 setup(void **state)
 {
-	snprintf(dir, sizeof(dir), "/tmp/s2s-deploy.XXXXXX");
-	return mkdtemp(dir) == NULL ? -1 : 0;
+	return unit_tmpdir_new("deploy", dir, sizeof(dir));
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[300];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
-	return system(cmd) == 0 ? 0 : -1;
+	return unit_tmpdir_remove(dir);
 }
 
 static void

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "state.h"
+#include "unit.h"
 
 static char dir[256];
 
@@ -22,9 +23,9 @@ static int
 setup(void **state)
 {
 	struct s2s_err err = { 0 };
-	char base[] = "/tmp/s2s-state.XXXXXX";
+	char base[64];
 
-	if (mkdtemp(base) == NULL)
+	if (unit_tmpdir_new("state", base, sizeof(base)) != 0)
 		return -1;
 	snprintf(dir, sizeof(dir), "%s/var/lib/s2sguard", base);
 	return state_dir_ensure(dir, &err);
@@ -33,10 +34,10 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	char cmd[300];
+	char base[sizeof(dir)];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%.*s'", (int)(strstr(dir, "/var/lib") - dir), dir);
-	return system(cmd) == 0 ? 0 : -1;
+	snprintf(base, sizeof(base), "%.*s", (int)(strstr(dir, "/var/lib") - dir), dir);
+	return unit_tmpdir_remove(base);
 }
 
 static void

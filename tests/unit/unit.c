@@ -4,8 +4,11 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
+#include <ftw.h>
+#include <unistd.h>
 
 #include "unit.h"
 
@@ -21,4 +24,26 @@ unit_pki(const char *name)
 	}
 	snprintf(path, sizeof(path), "%s/%s", dir, name);
 	return path;
+}
+
+int
+unit_tmpdir_new(const char *name, char *dir, size_t dirsz)
+{
+	int n = snprintf(dir, dirsz, "/tmp/s2s-%s.XXXXXX", name);
+
+	if (n < 0 || (size_t)n >= dirsz)
+		return -1;
+	return mkdtemp(dir) == NULL ? -1 : 0;
+}
+
+static int
+remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+{
+	return remove(path);
+}
+
+int
+unit_tmpdir_remove(const char *dir)
+{
+	return nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
 }
