@@ -197,13 +197,16 @@ chain_client_ok(const struct verify_result *r)
 static STACK_OF(X509) *
 untrusted_of(const struct cert_chain *a, const struct cert_chain *b)
 {
+	const struct cert_chain *both[2] = { a, b };
 	STACK_OF(X509) *s = sk_X509_new_null();
-	size_t i;
+	size_t i, j;
 
-	for (i = 1; s != NULL && a != NULL && i < cert_chain_count(a); i++)
-		sk_X509_push(s, cert_chain_get(a, i));
-	for (i = 1; s != NULL && b != NULL && i < cert_chain_count(b); i++)
-		sk_X509_push(s, cert_chain_get(b, i));
+	for (j = 0; s != NULL && j < 2; j++)
+		for (i = 1; both[j] != NULL && i < cert_chain_count(both[j]); i++)
+			if (sk_X509_push(s, cert_chain_get(both[j], i)) <= 0) {
+				sk_X509_free(s);	/* lent certificates: free the stack only */
+				return NULL;
+			}
 	return s;
 }
 
