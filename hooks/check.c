@@ -256,7 +256,8 @@ static int
 worse(int a, int b)
 {
 	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 0, [GUARD_WARNED] = 2,
-	    [GUARD_HELD] = 3, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5 };
+	    [GUARD_HELD] = 3, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5,
+	    [GUARD_UNCONFIRMED] = 6 };
 
 	return rank[b] > rank[a] ? b : a;
 }

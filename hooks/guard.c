@@ -30,6 +30,7 @@ struct run {
 	struct deploy_pair	 cand;
 	char			 cand_cert[PATH_MAX], cand_key[PATH_MAX];
 	struct deploy_target	 target;
+	struct deploy_undo	 undo;		/* how to put the target back */
 	int			 have_target;
 	int			 have_prev, prev_is_deployed, already_in_place;
 	char			 prev_cert[PATH_MAX], prev_key[PATH_MAX];
@@ -147,6 +148,24 @@ target_is_not_source(const struct run *r, struct s2s_err *err)
 }
 
 /*
+ * The target holds no complete pair s2sguard may read (nothing yet, half a
+ * pair, or a link leading outside its store, which is never followed): the
+ * baseline is s2sguard's own last-good copy, when there is one.
+ */
+static int
+baseline_from_last_good(struct run *r, int why, struct s2s_err *err)
+{
+	if (why == S2S_EPERM)
+		action(r, "target", 0, "%s", err->msg);
+	if (state_stash_paths(r->sdir, r->o->domain, "last-good", r->prev_cert, r->prev_key, err) != 0)
+		return 0;
+	r->have_prev = r->prev_is_deployed = 1;
+	action(r, "baseline", 1, "the target holds no complete pair s2sguard reads: "
+	    "the baseline is its last-good copy %s", r->prev_cert);
+	return 0;
+}
+
+/*
  * What is deployed now becomes the last-good copy, unless it already is the
  * candidate (acme.sh with --key-file/--fullchain-file wrote it there before
  * calling us): then the last-good copy from an earlier run is the baseline.
@@ -165,8 +184,8 @@ load_deployed(struct run *r, struct s2s_err *err)
 			return rc;
 		r->have_target = 1;
 		rc = deploy_pair_load_target(&r->target, &cur, err);
-		if (rc == S2S_ENOTFOUND)
-			return 0;
+		if (rc == S2S_ENOTFOUND || rc == S2S_EPERM)
+			return baseline_from_last_good(r, rc, err);
 		if (rc != 0)
 			return rc;
 		if (same_pair(&cur, &r->cand)) {
@@ -476,15 +495,70 @@ reload(struct run *r, const char *why)
 	return status == 0 ? 0 : -1;
 }
 
+/* The reload after a rollback, while the run's deadline still allows one. */
+static void
+reload_again(struct run *r)
+{
+	if (deadline_expired(&r->o->dl)) {
+		action(r, "reload", 0, "after rollback: not run, the run's deadline (%d s) has passed",
+		    r->o->cfg->deadline);
+		return;
+	}
+	reload(r, "after rollback");
+}
+
+/* Put back what deploy_install replaced: no new bytes needed, whatever the disk. */
 static int
-act_deploy(struct run *r)
+rollback_undo(struct run *r)
+{
+	struct s2s_err err = { 0 };
+	int nothing = deploy_undo_nothing_before(&r->undo);
+
+	if (deploy_revert(&r->target, &r->undo, &err) != 0) {
+		action(r, "rollback", 0, "%s: the server's files hold the new certificate (serial %s), "
+		    "which the server may not have loaded", err.msg, r->ins->certs[0].serial);
+		return GUARD_UNCONFIRMED;
+	}
+	action(r, "rollback", 1, "%s", nothing ?
+	    "first deploy: the server's paths are back as they were before it" :
+	    "previous certificate restored");
+	reload_again(r);
+	return GUARD_ROLLED_BACK;
+}
+
+/* acme.sh wrote the new pair itself: the last-good copy goes back. */
+static int
+rollback_last_good(struct run *r)
 {
 	struct s2s_err err = { 0 };
 	struct deploy_pair lg;
 
+	if (!r->have_prev) {
+		action(r, "rollback", 0, "no previous pair to restore: the server's files hold the new "
+		    "certificate (serial %s), which the server may not have loaded", r->ins->certs[0].serial);
+		return GUARD_UNCONFIRMED;
+	}
+	if (deploy_pair_load(r->prev_cert, r->prev_key, &lg, &err) != 0 ||
+	    deploy_install(&r->target, &lg, NULL, &err) != 0) {
+		deploy_pair_clear(&lg);
+		action(r, "rollback", 0, "%s: the server's files hold the new certificate (serial %s)",
+		    err.msg, r->ins->certs[0].serial);
+		return GUARD_UNCONFIRMED;
+	}
+	deploy_pair_clear(&lg);
+	action(r, "rollback", 1, "previous certificate restored");
+	reload_again(r);
+	return GUARD_ROLLED_BACK;
+}
+
+static int
+act_deploy(struct run *r)
+{
+	struct s2s_err err = { 0 };
+
 	if (!r->already_in_place) {
-		if (deploy_install(&r->target, &r->cand, &err) != 0) {
-			action(r, "deploy", 0, "%s", err.msg);
+		if (deploy_install(&r->target, &r->cand, &r->undo, &err) != 0) {
+			action(r, "deploy", 0, "%s; the server's files are as they were", err.msg);
 			return GUARD_ERROR;
 		}
 		action(r, "deploy", 1, "%s installed", r->reissued ? "re-issued certificate" : "new certificate");
@@ -492,20 +566,7 @@ act_deploy(struct run *r)
 		action(r, "deploy", 1, "the new certificate was already in place");
 	if (reload(r, "after deploy") == 0)
 		return r->dec.action == DECIDE_DEPLOY && !r->reissued ? GUARD_DEPLOYED : GUARD_WARNED;
-	if (!r->have_prev) {
-		action(r, "rollback", 0, "no previous pair to restore");
-		return GUARD_ERROR;
-	}
-	if (deploy_pair_load(r->prev_cert, r->prev_key, &lg, &err) != 0 ||
-	    deploy_install(&r->target, &lg, &err) != 0) {
-		deploy_pair_clear(&lg);
-		action(r, "rollback", 0, "%s", err.msg);
-		return GUARD_ERROR;
-	}
-	deploy_pair_clear(&lg);
-	action(r, "rollback", 1, "previous certificate restored");
-	reload(r, "after rollback");
-	return GUARD_ROLLED_BACK;
+	return r->already_in_place ? rollback_last_good(r) : rollback_undo(r);
 }
 
 /* acme.sh may have put the refused/held certificate in place already: undo it. */
@@ -522,7 +583,7 @@ restore_if_overwritten(struct run *r)
 		return;
 	}
 	if (deploy_pair_load(r->prev_cert, r->prev_key, &lg, &err) != 0 ||
-	    deploy_install(&r->target, &lg, &err) != 0) {
+	    deploy_install(&r->target, &lg, NULL, &err) != 0) {
 		action(r, "restore", 0, "%s", err.msg);
 	} else {
 		/* no reload: the server never loaded what the client wrote */
@@ -631,7 +692,8 @@ stage_act(struct run *r)
 		return GUARD_HELD;
 	}
 	r->exit = act_deploy(r);
-	if (r->exit == GUARD_DEPLOYED || r->exit == GUARD_WARNED)
+	/* what the server's files hold is recorded, loaded or not */
+	if (r->exit == GUARD_DEPLOYED || r->exit == GUARD_WARNED || r->exit == GUARD_UNCONFIRMED)
 		record_deployed(r);
 	return r->exit;
 }
@@ -685,6 +747,7 @@ static void
 run_free(struct run *r)
 {
 	deploy_pair_clear(&r->cand);
+	deploy_undo_clear(&r->undo);
 	inspection_free(r->ins);
 	inspection_free(r->prev_ins);
 	probe_results_free(r->probes);

@@ -23,7 +23,8 @@ enum guard_exit {
 	GUARD_HELD = 2,		/* kept the deployed pair; pending recorded */
 	GUARD_ERROR = 3,	/* error or refused certificate; nothing changed */
 	GUARD_NOTHING = 4,	/* not configured / nothing to do: report only */
-	GUARD_ROLLED_BACK = 5,	/* reload failed; previous pair restored */
+	GUARD_ROLLED_BACK = 5,	/* reload failed; the target put back as it was */
+	GUARD_UNCONFIRMED = 6,	/* reload failed, could not put back: the new pair is in the files */
 };
 
 struct guard_opts {

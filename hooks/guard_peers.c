@@ -6,6 +6,7 @@
  * server is installed.
  */
 #include <ctype.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "deploy.h"
+#include "fsat.h"
 #include "guard.h"
 #include "mem.h"
 
@@ -74,20 +76,13 @@ static int
 from_file(const char *path, struct strlist *out, const char *self, json_t *notes,
     struct s2s_err *err)
 {
-	char *text;
+	unsigned char *text;
 	size_t n;
-	FILE *f;
+	int rc;
 
-	if ((f = fopen(path, "r")) == NULL)
-		return err_set(err, S2S_EIO, "peers_file %s: cannot open", path);
-	if ((text = mem_alloc(PEERS_OUTPUT + 1)) == NULL) {
-		fclose(f);
-		return err_set(err, S2S_ENOMEM, "out of memory");
-	}
-	n = fread(text, 1, PEERS_OUTPUT, f);
-	fclose(f);
-	text[n] = '\0';
-	note(notes, 1, path, add_lines(out, text, self));
+	if ((rc = fsat_read(AT_FDCWD, path, NULL, 0, PEERS_OUTPUT, NULL, &text, &n, err)) != 0)
+		return err_prefix(err, "peers_file");
+	note(notes, 1, path, add_lines(out, (char *)text, self));
 	mem_free(text);
 	return 0;
 }

@@ -16,7 +16,8 @@ exit_meaning(json_int_t e)
 	case GUARD_HELD: return "held: the deployed certificate stays";
 	case GUARD_ERROR: return "error: nothing changed";
 	case GUARD_NOTHING: return "nothing deployed (report only)";
-	case GUARD_ROLLED_BACK: return "reload failed: previous certificate restored";
+	case GUARD_ROLLED_BACK: return "reload failed: the server's files are back as they were";
+	case GUARD_UNCONFIRMED: return "reload failed, and the server's files could not be put back: they hold the new certificate";
 	}
 	return "?";
 }

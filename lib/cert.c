@@ -17,6 +17,7 @@
 #include <openssl/x509v3.h>
 
 #include "cert.h"
+#include "fsat.h"
 #include "mem.h"
 
 struct cert_chain {
@@ -27,83 +28,12 @@ struct cert_chain {
 static const char PEM_BEGIN[] = "-----BEGIN ";
 static const char PEM_END[] = "-----END ";
 
+/* Follows links: the ACME client's files are links (certbot's live/). Never a FIFO. */
 int
 cert_read_file(const char *path, size_t max, unsigned char **out, size_t *len,
     struct s2s_err *err)
 {
-	unsigned char *buf = NULL;
-	size_t used = 0, cap = 0;
-	struct stat st;
-	int fd, rc = S2S_EIO;
-	ssize_t n;
-
-	*out = NULL;
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1)
-		return err_set(err, S2S_EIO, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) == -1) {
-		err_set(err, S2S_EIO, "%s: %s", path, strerror(errno));
-		goto out;
-	}
-	if (S_ISDIR(st.st_mode)) {
-		err_set(err, S2S_EIO, "%s: is a directory, not a file", path);
-		goto out;
-	}
-	if (S_ISREG(st.st_mode) && (size_t)st.st_size > max) {
-		rc = err_set(err, S2S_ETOOBIG, "%s: %lld bytes, more than the %zu allowed",
-		    path, (long long)st.st_size, max);
-		goto out;
-	}
-	for (;;) {
-		if (used == cap) {
-			size_t ncap = cap == 0 ? 16384 : cap * 2;
-			unsigned char *nbuf;
-
-			if (ncap > max + 1)
-				ncap = max + 1;
-			if (ncap <= used) {
-				rc = err_set(err, S2S_ETOOBIG, "%s: more than the %zu bytes allowed",
-				    path, max);
-				goto out;
-			}
-			if ((nbuf = mem_realloc(buf, ncap + 1)) == NULL) {
-				rc = err_set(err, S2S_ENOMEM, "%s: out of memory", path);
-				goto out;
-			}
-			buf = nbuf;
-			cap = ncap;
-		}
-		n = read(fd, buf + used, cap - used);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			err_set(err, S2S_EIO, "%s: %s", path, strerror(errno));
-			goto out;
-		}
-		if (n == 0)
-			break;
-		used += (size_t)n;
-	}
-	if (used > max) {
-		rc = err_set(err, S2S_ETOOBIG, "%s: more than the %zu bytes allowed", path, max);
-		goto out;
-	}
-	if (buf == NULL && (buf = mem_alloc(1)) == NULL) {
-		rc = err_set(err, S2S_ENOMEM, "%s: out of memory", path);
-		goto out;
-	}
-	buf[used] = '\0';
-	*out = buf;
-	*len = used;
-	buf = NULL;
-	rc = 0;
-out:
-	if (buf != NULL) {
-		OPENSSL_cleanse(buf, cap);
-		mem_free(buf);
-	}
-	close(fd);
-	return rc;
+	return fsat_read(AT_FDCWD, path, NULL, 0, max, NULL, out, len, err);
 }
 
 /* Count lines up to p, for messages. */

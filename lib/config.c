@@ -8,6 +8,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -20,6 +21,7 @@
 
 #include "config.h"
 #include "config_dane.h"
+#include "fsat.h"
 #include "mem.h"
 
 struct parse_ctx {
@@ -862,32 +864,15 @@ config_parse(const char *text, const char *what, struct config **out, struct s2s
 int
 config_load(const char *path, struct config **out, struct s2s_err *err)
 {
-	FILE *f;
+	unsigned char *data;
 	char *text;
 	size_t n;
 	int rc;
 
 	*out = NULL;
-	if ((f = fopen(path, "r")) == NULL) {
-		return err_set(err, errno == ENOENT ? S2S_ENOTFOUND : S2S_EIO,
-		    "%s: %s", path, strerror(errno));
-	}
-	if ((text = mem_alloc(CONFIG_MAX_BYTES + 1)) == NULL) {
-		fclose(f);
-		return err_set(err, S2S_ENOMEM, "%s: out of memory", path);
-	}
-	n = fread(text, 1, CONFIG_MAX_BYTES + 1, f);
-	rc = ferror(f);
-	fclose(f);
-	if (rc) {
-		mem_free(text);
-		return err_set(err, S2S_EIO, "%s: read error", path);
-	}
-	if (n > CONFIG_MAX_BYTES) {
-		mem_free(text);
-		return err_set(err, S2S_ETOOBIG, "%s: larger than %d bytes", path, CONFIG_MAX_BYTES);
-	}
-	text[n] = '\0';
+	if ((rc = fsat_read(AT_FDCWD, path, NULL, 0, CONFIG_MAX_BYTES, NULL, &data, &n, err)) != 0)
+		return rc;
+	text = (char *)data;
 	if (memchr(text, '\0', n) != NULL) {
 		mem_free(text);
 		return err_set(err, S2S_EPARSE, "%s: contains a NUL byte", path);

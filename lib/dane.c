@@ -4,6 +4,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -11,10 +12,12 @@
 #include <unistd.h>
 
 #include "dane.h"
+#include "fsat.h"
 #include "mem.h"
 #include "report.h"
 #include "srv.h"
 
+#define DANE_ANCHOR_MAX		(1024 * 1024)	/* a trust anchor file */
 #define DANE_RCODE_NXDOMAIN	3
 #define DANE_TYPE_DNSKEY	48
 
@@ -119,15 +122,19 @@ dane_result_free(struct dane_result *res)
 static int
 dane_anchor_is_root(const char *path)
 {
-	char line[512];
-	FILE *f;
+	unsigned char *text;
+	const char *line;
+	size_t len;
 	int root = 0;
 
-	if ((f = fopen(path, "r")) == NULL)
+	if (fsat_read(AT_FDCWD, path, NULL, 0, DANE_ANCHOR_MAX, NULL, &text, &len, NULL) != 0)
 		return 0;
-	while (!root && fgets(line, sizeof(line), f) != NULL)
+	for (line = (const char *)text; line != NULL && !root;) {
 		root = line[0] == '.' && (line[1] == ' ' || line[1] == '\t');
-	fclose(f);
+		if ((line = strchr(line, '\n')) != NULL)
+			line++;
+	}
+	mem_free(text);
 	return root;
 }
 

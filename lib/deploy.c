@@ -1,20 +1,19 @@
 /*
- * deploy.c: atomic deployment of a certificate and key; the reload
- * command. See deploy.h for the layouts and why they are safe.
+ * deploy.c: atomic deployment of a certificate and key, and putting the
+ * target back when the reload fails. See deploy.h for the layouts and why
+ * they are safe. Every file step goes through fsat (directory descriptors,
+ * no link followed outside s2sguard's own store).
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <poll.h>
 #include <pwd.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <openssl/bio.h>
@@ -24,144 +23,36 @@
 
 #include "cert.h"
 #include "deploy.h"
+#include "fsat.h"
 #include "mem.h"
 
 #define STORE_PREFIX	".s2sguard-"
+#define STORE_MODE	0755	/* the server's account must traverse it */
+#define TARGET_READ	(FSAT_NOFOLLOW | FSAT_ONE_LINK)
 
-/* ---- small file helpers ----------------------------------------------- */
-
+/* Open the directory of `path` (the operator's own path: its links are followed). */
 static int
-write_all(int fd, const void *data, size_t len)
+dir_of(const char *path, int *fd, const char **base, struct s2s_err *err)
 {
-	const unsigned char *p = data;
-	ssize_t n;
+	char dir[PATH_MAX];
 
-	while (len > 0) {
-		n = write(fd, p, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-static int
-fsync_dir(const char *dir)
-{
-	int fd, rc;
-
-	if ((fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
-		return -1;
-	rc = fsync(fd);
-	close(fd);
-	return rc;
-}
-
-/* Split "a/b/c" into dir "a/b" (or ".") and base "c". */
-static int
-split_path(const char *path, char *dir, size_t dirsz, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-
-	if (slash == NULL) {
-		*base = path;
-		return snprintf(dir, dirsz, ".") >= (int)dirsz ? -1 : 0;
-	}
-	*base = slash + 1;
-	if (slash == path)
-		return snprintf(dir, dirsz, "/") >= (int)dirsz ? -1 : 0;
-	if ((size_t)(slash - path) >= dirsz)
-		return -1;
-	memcpy(dir, path, (size_t)(slash - path));
-	dir[slash - path] = '\0';
-	return 0;
-}
-
-/* Create a new file (0600) with owner and mode set before any byte. */
-static int
-create_owned(const char *path, uid_t uid, gid_t gid, mode_t mode)
-{
-	int fd;
-
-	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd == -1)
-		return -1;
-	if ((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) == -1)
-		goto fail;
-	if (fchmod(fd, mode) == -1)
-		goto fail;
-	return fd;
-fail:
-	close(fd);
-	unlink(path);
-	return -1;
-}
-
-static int
-write_new_file(const char *path, const void *data, size_t len, uid_t uid, gid_t gid,
-    mode_t mode, struct s2s_err *err)
-{
-	int fd;
-
-	if ((fd = create_owned(path, uid, gid, mode)) == -1)
-		return err_set(err, S2S_EIO, "%s: %s", path, strerror(errno));
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
-		err_set(err, S2S_EIO, "%s: write: %s", path, strerror(errno));
-		close(fd);
-		unlink(path);
-		return S2S_EIO;
-	}
-	if (close(fd) == -1) {
-		unlink(path);
-		return err_set(err, S2S_EIO, "%s: close: %s", path, strerror(errno));
-	}
-	return 0;
+	if (fsat_split(path, dir, sizeof(dir), base) != 0 || (*base)[0] == '\0')
+		return err_set(err, S2S_EINVAL, "%s: not a usable file path", path);
+	return fsat_dir_open(AT_FDCWD, dir, NULL, 0, fd, err);
 }
 
 int
 deploy_write_file(const char *path, const void *data, size_t len, uid_t uid, gid_t gid,
     mode_t mode, struct s2s_err *err)
 {
-	char dir[PATH_MAX], tmp[PATH_MAX];
 	const char *base;
-	int fd;
+	int dfd, rc;
 
-	if (split_path(path, dir, sizeof(dir), &base) != 0 ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base) >= (int)sizeof(tmp))
-		return err_set(err, S2S_EINVAL, "%s: path too long", path);
-	if ((fd = mkstemp(tmp)) == -1)
-		return err_set(err, S2S_EIO, "%s: cannot create a temporary file beside it: %s",
-		    path, strerror(errno));
-	if (((uid != (uid_t)-1 || gid != (gid_t)-1) && fchown(fd, uid, gid) == -1) ||
-	    fchmod(fd, mode) == -1) {
-		err_set(err, S2S_EPERM, "%s: set owner/mode: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (write_all(fd, data, len) == -1 || fsync(fd) == -1) {
-		err_set(err, S2S_EIO, "%s: write: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	if (close(fd) == -1) {
-		fd = -1;
-		err_set(err, S2S_EIO, "%s: close: %s", tmp, strerror(errno));
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1) {
-		err_set(err, S2S_EIO, "%s: rename: %s", path, strerror(errno));
-		goto fail;
-	}
-	if (fsync_dir(dir) == -1)
-		return err_set(err, S2S_EIO, "%s: fsync: %s", dir, strerror(errno));
-	return 0;
-fail:
-	if (fd != -1)
-		close(fd);
-	unlink(tmp);
-	return err != NULL ? err->code : S2S_EIO;
+	if ((rc = dir_of(path, &dfd, &base, err)) != 0)
+		return rc;
+	rc = fsat_write_atomic(dfd, base, path, data, len, uid, gid, mode, err);
+	close(dfd);
+	return rc;
 }
 
 /* ---- pairs ------------------------------------------------------------ */
@@ -259,35 +150,6 @@ out:
 }
 
 int
-deploy_pair_load_target(const struct deploy_target *t, struct deploy_pair *out,
-    struct s2s_err *err)
-{
-	unsigned char *data;
-	size_t len;
-	int rc;
-
-	memset(out, 0, sizeof(*out));
-	if (t->pem_path == NULL) {
-		/*
-		 * Only one of the two: a first deploy was interrupted between
-		 * its two links; nothing complete is deployed, and the next
-		 * deploy creates the missing link.
-		 */
-		if (access(t->cert_path, F_OK) != 0 || access(t->key_path, F_OK) != 0)
-			return err_set(err, S2S_ENOTFOUND, "%s: nothing deployed yet", t->cert_path);
-		return deploy_pair_load(t->cert_path, t->key_path, out, err);
-	}
-	if (access(t->pem_path, F_OK) != 0)
-		return err_set(err, S2S_ENOTFOUND, "%s: nothing deployed yet", t->pem_path);
-	if ((rc = cert_read_file(t->pem_path, CERT_MAX_FILE_BYTES, &data, &len, err)) != 0)
-		return rc;
-	rc = pem_split(data, len, t->pem_path, out, err);
-	OPENSSL_cleanse(data, len);
-	mem_free(data);
-	return rc;
-}
-
-int
 deploy_target_from_config(const struct cfg_domain *d, struct deploy_target *out,
     struct s2s_err *err)
 {
@@ -319,331 +181,514 @@ deploy_target_from_config(const struct cfg_domain *d, struct deploy_target *out,
 	return 0;
 }
 
-/* ---- separate files: the symlinked version directory ------------------ */
 
-struct store {
-	char	dir[PATH_MAX];		/* .../.s2sguard-NAME.crt */
-	char	current[PATH_MAX];	/* dir/current */
-	char	cert_link[PATH_MAX];	/* dir/current/cert.pem */
-	char	key_link[PATH_MAX];	/* dir/current/key.pem */
-};
+/* ---- what a target path holds ------------------------------------------ */
 
+/*
+ * Look at dfd/base without following it. A link is only ours when it
+ * reads exactly `ours`; anything but a link, a regular file or nothing is
+ * an error naming the path (a FIFO, a device, a directory).
+ */
 static int
-store_paths(const struct deploy_target *t, struct store *s, struct s2s_err *err)
-{
-	char dir[PATH_MAX], absdir[PATH_MAX];
-	const char *base;
-
-	if (split_path(t->cert_path, dir, sizeof(dir), &base) != 0)
-		return err_set(err, S2S_EINVAL, "%s: path too long", t->cert_path);
-	if (realpath(dir, absdir) == NULL)
-		return err_set(err, S2S_EIO, "%s: %s", dir, strerror(errno));
-	if (snprintf(s->dir, sizeof(s->dir), "%s/" STORE_PREFIX "%s", absdir, base) >= (int)sizeof(s->dir) ||
-	    snprintf(s->current, sizeof(s->current), "%s/current", s->dir) >= (int)sizeof(s->current) ||
-	    snprintf(s->cert_link, sizeof(s->cert_link), "%s/cert.pem", s->current) >= (int)sizeof(s->cert_link) ||
-	    snprintf(s->key_link, sizeof(s->key_link), "%s/key.pem", s->current) >= (int)sizeof(s->key_link))
-		return err_set(err, S2S_EINVAL, "%s: path too long", t->cert_path);
-	return 0;
-}
-
-static int
-store_open(const struct deploy_target *t, const struct store *s, struct s2s_err *err)
+path_look(int dfd, const char *base, const char *path, const char *ours,
+    struct deploy_was *out, struct s2s_err *err)
 {
 	struct stat st;
+	unsigned char *junk;
+	size_t len;
 
-	if (mkdir(s->dir, 0755) == -1 && errno != EEXIST)
-		return err_set(err, S2S_EIO, "%s: %s", s->dir, strerror(errno));
-	if (lstat(s->dir, &st) == -1)
-		return err_set(err, S2S_EIO, "%s: %s", s->dir, strerror(errno));
-	if (!S_ISDIR(st.st_mode) || st.st_uid != geteuid())
-		return err_set(err, S2S_EPERM, "%s: not a directory owned by us; refusing", s->dir);
-	return 0;
+	memset(out, 0, sizeof(*out));
+	if (fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		if (errno != ENOENT)
+			return err_set(err, S2S_EIO, "%s: %s", path, strerror(errno));
+		out->was = DEPLOY_WAS_ABSENT;
+		return 0;
+	}
+	out->uid = st.st_uid;
+	out->gid = st.st_gid;
+	out->mode = st.st_mode & 07777;
+	if (S_ISLNK(st.st_mode)) {
+		if (fsat_readlink(dfd, base, out->link, sizeof(out->link)) != 0)
+			return err_set(err, S2S_EIO, "%s: unreadable link", path);
+		out->was = ours != NULL && strcmp(out->link, ours) == 0 ? DEPLOY_WAS_OURS : DEPLOY_WAS_LINK;
+		return 0;
+	}
+	if (S_ISREG(st.st_mode)) {
+		out->was = DEPLOY_WAS_FILE;
+		return 0;
+	}
+	/* fsat_read names what it is; it cannot hang (O_NONBLOCK) */
+	if (fsat_read(dfd, base, path, TARGET_READ, 0, NULL, &junk, &len, err) == 0) {
+		mem_free(junk);
+		return err_set(err, S2S_EINVAL, "%s: not a regular file", path);
+	}
+	return err->code;
 }
 
-/* A complete version directory holding the pair; *name gets its base name. */
+/* The combined file: read with O_NOFOLLOW, never through a link. */
 static int
-version_write(const struct deploy_target *t, const struct store *s,
-    const struct deploy_pair *p, char *name, size_t namesz, struct s2s_err *err)
+combined_load(const struct deploy_target *t, struct deploy_pair *out, struct s2s_err *err)
 {
-	char vdir[PATH_MAX], path[PATH_MAX];
+	const char *base;
+	unsigned char *data;
+	size_t len;
+	int dfd, rc;
+
+	if ((rc = dir_of(t->pem_path, &dfd, &base, err)) != 0)
+		return rc;
+	rc = fsat_read(dfd, base, t->pem_path, TARGET_READ, CERT_MAX_FILE_BYTES, NULL, &data, &len, err);
+	close(dfd);
+	if (rc == S2S_ENOTFOUND)
+		return err_set(err, S2S_ENOTFOUND, "%s: nothing deployed yet", t->pem_path);
+	if (rc == S2S_EPERM)
+		return err_prefix(err, "not read, not followed");
+	if (rc != 0)
+		return rc;
+	rc = pem_split(data, len, t->pem_path, out, err);
+	OPENSSL_cleanse(data, len);
+	mem_free(data);
+	return rc;
+}
+
+/* ---- separate files: the store beside the certificate ------------------- */
+
+struct store {
+	int		 cfd, kfd, sfd;	/* the cert's and key's directories; the store */
+	const char	*cbase, *kbase;
+	char		 name[NAME_MAX + 1];	/* .s2sguard-NAME.crt */
+	char		 path[PATH_MAX];	/* its absolute path, for links and messages */
+	char		 cert_link[PATH_MAX];	/* what NAME.crt must read */
+	char		 key_link[PATH_MAX];
+	int		 made;			/* this run created it */
+};
+
+static void
+store_close(struct store *s)
+{
+	if (s->sfd != -1)
+		close(s->sfd);
+	if (s->kfd != -1 && s->kfd != s->cfd)
+		close(s->kfd);
+	if (s->cfd != -1)
+		close(s->cfd);
+	s->cfd = s->kfd = s->sfd = -1;
+}
+
+/*
+ * Open both directories and the store (created with `create`; a missing
+ * store leaves sfd -1). The store must be a directory we own, opened
+ * without following a link: a link or another user's directory planted
+ * in its place is refused, and renaming it later changes nothing for us.
+ */
+static int
+store_open(const struct deploy_target *t, struct store *s, int create, struct s2s_err *err)
+{
+	char dir[PATH_MAX], abs[PATH_MAX];
+	const char *base;
 	int rc;
 
-	if (snprintf(vdir, sizeof(vdir), "%s/v.XXXXXX", s->dir) >= (int)sizeof(vdir))
-		return err_set(err, S2S_EINVAL, "%s: path too long", s->dir);
-	if (mkdtemp(vdir) == NULL)
-		return err_set(err, S2S_EIO, "%s: %s", vdir, strerror(errno));
-	if (chmod(vdir, 0755) == -1)
-		return err_set(err, S2S_EIO, "%s: %s", vdir, strerror(errno));
-	snprintf(path, sizeof(path), "%s/cert.pem", vdir);
-	if ((rc = write_new_file(path, p->cert, p->cert_len, t->uid, t->gid, t->cert_mode, err)) != 0)
-		return rc;
-	snprintf(path, sizeof(path), "%s/key.pem", vdir);
-	if ((rc = write_new_file(path, p->key, p->key_len, t->uid, t->gid, t->key_mode, err)) != 0)
-		return rc;
-	if (fsync_dir(vdir) == -1 || fsync_dir(s->dir) == -1)
-		return err_set(err, S2S_EIO, "%s: fsync: %s", vdir, strerror(errno));
-	snprintf(name, namesz, "%s", strrchr(vdir, '/') + 1);
-	return 0;
-}
-
-/* Point `link` at `target` with one rename (symlink to a temp name first). */
-static int
-link_swap(const char *target, const char *link, struct s2s_err *err)
-{
-	char tmp[PATH_MAX], dir[PATH_MAX];
-	const char *base;
-
-	if (split_path(link, dir, sizeof(dir), &base) != 0 ||
-	    snprintf(tmp, sizeof(tmp), "%s/.%s.s2sguard-%ld", dir, base, (long)getpid()) >= (int)sizeof(tmp))
-		return err_set(err, S2S_EINVAL, "%s: path too long", link);
-	unlink(tmp);
-	if (symlink(target, tmp) == -1)
-		return err_set(err, S2S_EIO, "%s: symlink: %s", tmp, strerror(errno));
-	if (rename(tmp, link) == -1) {
-		err_set(err, S2S_EIO, "%s: rename: %s", link, strerror(errno));
-		unlink(tmp);
-		return S2S_EIO;
+	memset(s, 0, sizeof(*s));
+	s->cfd = s->kfd = s->sfd = -1;
+	if ((rc = dir_of(t->cert_path, &s->cfd, &s->cbase, err)) != 0 ||
+	    (rc = dir_of(t->key_path, &s->kfd, &s->kbase, err)) != 0)
+		goto fail;
+	fsat_split(t->cert_path, dir, sizeof(dir), &base);
+	if (realpath(dir, abs) == NULL) {
+		rc = err_set(err, S2S_EIO, "%s: %s", dir, strerror(errno));
+		goto fail;
 	}
-	if (fsync_dir(dir) == -1)
-		return err_set(err, S2S_EIO, "%s: fsync: %s", dir, strerror(errno));
-	return 0;
+	if (snprintf(s->name, sizeof(s->name), STORE_PREFIX "%s", s->cbase) >= (int)sizeof(s->name) ||
+	    snprintf(s->path, sizeof(s->path), "%s/%s", strcmp(abs, "/") == 0 ? "" : abs, s->name) >= (int)sizeof(s->path) ||
+	    snprintf(s->cert_link, sizeof(s->cert_link), "%s/current/cert.pem", s->path) >= (int)sizeof(s->cert_link) ||
+	    snprintf(s->key_link, sizeof(s->key_link), "%s/current/key.pem", s->path) >= (int)sizeof(s->key_link)) {
+		rc = err_set(err, S2S_EINVAL, "%s: path too long", t->cert_path);
+		goto fail;
+	}
+	if (create)
+		rc = fsat_dir_make(s->cfd, s->name, s->path, STORE_MODE, &s->sfd, &s->made, err);
+	else if ((rc = fsat_dir_open(s->cfd, s->name, s->path, FSAT_NOFOLLOW | FSAT_OURS, &s->sfd, err)) == S2S_ENOTFOUND)
+		rc = 0;
+	if (rc == 0)
+		return 0;
+fail:
+	store_close(s);
+	return rc;
+}
+
+/* The version directory `current` names: "v.*", no slash. */
+static int
+store_current(const struct store *s, char *name, size_t namesz)
+{
+	if (s->sfd == -1 || fsat_readlink(s->sfd, "current", name, namesz) != 0)
+		return -1;
+	return strncmp(name, "v.", 2) == 0 && strchr(name, '/') == NULL ? 0 : -1;
+}
+
+/* Read FILE (cert.pem or key.pem) of the current version, through directory descriptors. */
+static int
+store_read(const struct store *s, const char *file, unsigned char **out, size_t *len,
+    struct s2s_err *err)
+{
+	char cur[NAME_MAX + 1], what[PATH_MAX + 300];
+	int vfd, rc;
+
+	if (store_current(s, cur, sizeof(cur)) != 0)
+		return err_set(err, S2S_ENOTFOUND, "%s: no current version", s->path);
+	snprintf(what, sizeof(what), "%s/%s/%s", s->path, cur, file);
+	if ((rc = fsat_dir_open(s->sfd, cur, what, FSAT_NOFOLLOW | FSAT_OURS, &vfd, err)) != 0)
+		return rc;
+	rc = fsat_read(vfd, file, what, TARGET_READ, CERT_MAX_FILE_BYTES, NULL, out, len, err);
+	close(vfd);
+	return rc;
+}
+
+/*
+ * One of the two paths: a link that reads exactly our store path is read
+ * from the store; a plain file with O_NOFOLLOW; any other link is never
+ * followed (S2S_EPERM).
+ */
+static int
+path_read(const struct store *s, int dfd, const char *base, const char *path, const char *ours,
+    const char *file, unsigned char **out, size_t *len, struct s2s_err *err)
+{
+	struct deploy_was w;
+	int rc;
+
+	if ((rc = path_look(dfd, base, path, ours, &w, err)) != 0)
+		return rc;
+	switch (w.was) {
+	case DEPLOY_WAS_ABSENT:
+		return err_set(err, S2S_ENOTFOUND, "%s: nothing deployed yet", path);
+	case DEPLOY_WAS_LINK:
+		return err_set(err, S2S_EPERM, "%s: a link to %.200s, outside s2sguard's store: not followed",
+		    path, w.link);
+	case DEPLOY_WAS_OURS:
+		return store_read(s, file, out, len, err);
+	default:
+		return fsat_read(dfd, base, path, TARGET_READ, CERT_MAX_FILE_BYTES, NULL, out, len, err);
+	}
 }
 
 static int
-link_points_to(const char *link, const char *target)
+separate_load(const struct deploy_target *t, struct deploy_pair *out, struct s2s_err *err)
 {
-	char buf[PATH_MAX];
-	ssize_t n = readlink(link, buf, sizeof(buf) - 1);
+	struct store s;
+	int rc;
 
-	if (n < 0)
-		return 0;
-	buf[n] = '\0';
-	return strcmp(buf, target) == 0;
+	if ((rc = store_open(t, &s, 0, err)) != 0)
+		return rc;
+	rc = path_read(&s, s.cfd, s.cbase, t->cert_path, s.cert_link, "cert.pem", &out->cert,
+	    &out->cert_len, err);
+	if (rc == 0)
+		rc = path_read(&s, s.kfd, s.kbase, t->key_path, s.key_link, "key.pem", &out->key,
+		    &out->key_len, err);
+	store_close(&s);
+	if (rc != 0)
+		deploy_pair_clear(out);
+	return rc;
 }
 
-/* Remove version directories other than `keep1`/`keep2` and stray temp links. */
+int
+deploy_pair_load_target(const struct deploy_target *t, struct deploy_pair *out,
+    struct s2s_err *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (t->pem_path != NULL)
+		return combined_load(t, out, err);
+	return separate_load(t, out, err);
+}
+
+/* A complete, fsynced version directory holding the pair; removed again on failure. */
+static int
+version_write(const struct deploy_target *t, const struct store *s, const struct deploy_pair *p,
+    char *name, size_t namesz, struct s2s_err *err)
+{
+	char what[PATH_MAX + 300];
+	int vfd, rc;
+
+	if ((rc = fsat_dir_make_temp(s->sfd, "v.", s->path, STORE_MODE, name, namesz, &vfd, err)) != 0)
+		return rc;
+	snprintf(what, sizeof(what), "%s/%s/cert.pem", s->path, name);
+	rc = fsat_write_new(vfd, "cert.pem", what, p->cert, p->cert_len, t->uid, t->gid, t->cert_mode, err);
+	snprintf(what, sizeof(what), "%s/%s/key.pem", s->path, name);
+	if (rc == 0)
+		rc = fsat_write_new(vfd, "key.pem", what, p->key, p->key_len, t->uid, t->gid, t->key_mode, err);
+	if (rc == 0 && (fsync(vfd) == -1 || fsync(s->sfd) == -1))
+		rc = err_set(err, S2S_EIO, "%s: fsync: %s", s->path, strerror(errno));
+	close(vfd);
+	if (rc != 0)
+		fsat_remove_flat_dir(s->sfd, name);
+	return rc;
+}
+
+/* Remove version directories other than keep1/keep2, and stray temporary links. */
 static void
 store_prune(const struct store *s, const char *keep1, const char *keep2)
 {
-	char path[PATH_MAX];
 	struct dirent *de;
 	DIR *d;
+	int fd;
 
-	if ((d = opendir(s->dir)) == NULL)
+	if ((fd = openat(s->sfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
 		return;
+	if ((d = fdopendir(fd)) == NULL) {
+		close(fd);
+		return;
+	}
 	while ((de = readdir(d)) != NULL) {
 		if (strncmp(de->d_name, "v.", 2) == 0) {
-			if (strcmp(de->d_name, keep1) == 0 ||
-			    (keep2 != NULL && strcmp(de->d_name, keep2) == 0))
-				continue;
-			snprintf(path, sizeof(path), "%s/%s/cert.pem", s->dir, de->d_name);
-			unlink(path);
-			snprintf(path, sizeof(path), "%s/%s/key.pem", s->dir, de->d_name);
-			unlink(path);
-			snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
-			rmdir(path);
-		} else if (strncmp(de->d_name, ".current.s2sguard-", 18) == 0) {
-			snprintf(path, sizeof(path), "%s/%s", s->dir, de->d_name);
-			unlink(path);
-		}
+			if (strcmp(de->d_name, keep1) != 0 && (keep2 == NULL || strcmp(de->d_name, keep2) != 0))
+				fsat_remove_flat_dir(s->sfd, de->d_name);
+		} else if (strncmp(de->d_name, ".current.", 9) == 0)
+			unlinkat(s->sfd, de->d_name, 0);
 	}
 	closedir(d);
 }
 
-/*
- * First deploy onto plain files: copy them into a version directory, point
- * `current` there, then turn each path into a link to the same content.
- */
+/* Point both paths at the store (each a single rename; skipped when already there). */
 static int
-store_adopt(const struct deploy_target *t, const struct store *s, const struct deploy_pair *newp,
-    struct s2s_err *err)
+point_paths(const struct store *s, const struct deploy_target *t, struct s2s_err *err)
 {
-	struct deploy_pair old;
-	char name[64];
-	struct stat st;
+	char link[PATH_MAX];
 	int rc;
 
-	if (lstat(s->current, &st) == 0)
-		return 0;
-	rc = deploy_pair_load_target(t, &old, err);
-	if (rc == S2S_ENOTFOUND)
-		rc = version_write(t, s, newp, name, sizeof(name), err);
-	else if (rc == 0) {
-		rc = version_write(t, s, &old, name, sizeof(name), err);
-		deploy_pair_clear(&old);
-	}
-	if (rc != 0)
+	if ((fsat_readlink(s->cfd, s->cbase, link, sizeof(link)) != 0 || strcmp(link, s->cert_link) != 0) &&
+	    (rc = fsat_link_swap(s->cfd, s->cbase, t->cert_path, s->cert_link, err)) != 0)
 		return rc;
-	return link_swap(name, s->current, err);
-}
-
-static int
-install_separate(const struct deploy_target *t, const struct deploy_pair *p, struct s2s_err *err)
-{
-	char name[64], prev[PATH_MAX] = "";
-	struct store s;
-	ssize_t n;
-	int rc;
-
-	if ((rc = store_paths(t, &s, err)) != 0 || (rc = store_open(t, &s, err)) != 0)
+	if ((fsat_readlink(s->kfd, s->kbase, link, sizeof(link)) != 0 || strcmp(link, s->key_link) != 0) &&
+	    (rc = fsat_link_swap(s->kfd, s->kbase, t->key_path, s->key_link, err)) != 0)
 		return rc;
-	if ((rc = store_adopt(t, &s, p, err)) != 0)
-		return rc;
-	if (!link_points_to(t->cert_path, s.cert_link) &&
-	    (rc = link_swap(s.cert_link, t->cert_path, err)) != 0)
-		return rc;
-	if (!link_points_to(t->key_path, s.key_link) &&
-	    (rc = link_swap(s.key_link, t->key_path, err)) != 0)
-		return rc;
-	if ((rc = version_write(t, &s, p, name, sizeof(name), err)) != 0)
-		return rc;
-	if ((n = readlink(s.current, prev, sizeof(prev) - 1)) >= 0)
-		prev[n] = '\0';
-	if ((rc = link_swap(name, s.current, err)) != 0)
-		return rc;
-	store_prune(&s, name, prev[0] != '\0' ? prev : NULL);
 	return 0;
 }
 
+/* Put one path back the way a first deploy found it. */
 static int
-install_combined(const struct deploy_target *t, const struct deploy_pair *p, struct s2s_err *err)
+path_restore(int dfd, const char *base, const char *path, const struct deploy_was *w,
+    struct s2s_err *err)
 {
-	unsigned char *buf;
-	size_t len = p->cert_len + p->key_len + 1;
+	switch (w->was) {
+	case DEPLOY_WAS_ABSENT:
+		if (unlinkat(dfd, base, 0) == -1 && errno != ENOENT)
+			return err_set(err, S2S_EIO, "%s: %s", path, strerror(errno));
+		return fsync(dfd) == 0 ? 0 : err_set(err, S2S_EIO, "%s: fsync: %s", path, strerror(errno));
+	case DEPLOY_WAS_LINK:
+		return fsat_link_swap(dfd, base, path, w->link, err);
+	default:
+		return 0;	/* ours, or a plain file whose copy `current` shows again */
+	}
+}
+
+static int
+separate_revert(const struct deploy_target *t, struct store *s, const struct deploy_undo *u,
+    struct s2s_err *err)
+{
+	int rc = 0;
+
+	if (u->prev_version[0] != '\0')
+		rc = fsat_link_swap(s->sfd, "current", s->path, u->prev_version, err);
+	if (rc == 0 && u->first)
+		rc = path_restore(s->cfd, s->cbase, t->cert_path, &u->was[0], err);
+	if (rc == 0 && u->first)
+		rc = path_restore(s->kfd, s->kbase, t->key_path, &u->was[1], err);
+	if (rc == 0 && u->first && u->prev_version[0] == '\0') {
+		/* nothing was there: the store goes too */
+		unlinkat(s->sfd, "current", 0);
+		fsat_remove_flat_dir(s->sfd, u->new_version);
+		if (u->made_store)
+			unlinkat(s->cfd, s->name, AT_REMOVEDIR);
+	}
+	return rc;
+}
+
+/*
+ * A first deploy (no `current` yet): note what each path holds, and take
+ * the old pair when both are plain files (read with O_NOFOLLOW, one link).
+ */
+static int
+first_look(const struct store *s, const struct deploy_target *t, struct deploy_undo *u,
+    struct deploy_pair *old, struct s2s_err *err)
+{
 	int rc;
 
-	if ((buf = mem_alloc(len)) == NULL)
-		return err_set(err, S2S_ENOMEM, "%s: out of memory", t->pem_path);
+	if ((rc = path_look(s->cfd, s->cbase, t->cert_path, s->cert_link, &u->was[0], err)) != 0 ||
+	    (rc = path_look(s->kfd, s->kbase, t->key_path, s->key_link, &u->was[1], err)) != 0)
+		return rc;
+	if (u->was[0].was != DEPLOY_WAS_FILE || u->was[1].was != DEPLOY_WAS_FILE)
+		return 0;
+	if ((rc = fsat_read(s->cfd, s->cbase, t->cert_path, TARGET_READ, CERT_MAX_FILE_BYTES, NULL,
+	    &old->cert, &old->cert_len, err)) != 0 ||
+	    (rc = fsat_read(s->kfd, s->kbase, t->key_path, TARGET_READ, CERT_MAX_FILE_BYTES, NULL,
+	    &old->key, &old->key_len, err)) != 0)
+		deploy_pair_clear(old);
+	return rc;
+}
+
+/*
+ * Write everything first (the new version, and on a first deploy over
+ * plain files a copy of the old pair), then switch: `current`, the two
+ * paths, `current` again. A failure before the switch removes what was
+ * written; a failure during it puts the paths back.
+ */
+static int
+install_separate(const struct deploy_target *t, const struct deploy_pair *p,
+    struct deploy_undo *u, struct s2s_err *err)
+{
+	struct deploy_pair old = { 0 };
+	char vold[NAME_MAX + 1] = "";
+	struct store s;
+	int rc;
+
+	if ((rc = store_open(t, &s, 1, err)) != 0)
+		return rc;
+	u->made_store = s.made;
+	u->first = store_current(&s, u->prev_version, sizeof(u->prev_version)) != 0;
+	if (u->first) {
+		u->prev_version[0] = '\0';
+		if ((rc = first_look(&s, t, u, &old, err)) != 0)
+			goto unwrite;
+	}
+	if ((rc = version_write(t, &s, p, u->new_version, sizeof(u->new_version), err)) != 0)
+		goto unwrite;
+	if (old.cert != NULL && (rc = version_write(t, &s, &old, vold, sizeof(vold), err)) != 0)
+		goto unwrite;
+	if (vold[0] != '\0')
+		snprintf(u->prev_version, sizeof(u->prev_version), "%s", vold);
+	/* everything is on disk: switch */
+	if ((u->first && (rc = fsat_link_swap(s.sfd, "current", s.path,
+	    vold[0] != '\0' ? vold : u->new_version, err)) != 0) ||
+	    (rc = point_paths(&s, t, err)) != 0 ||
+	    (rc = fsat_link_swap(s.sfd, "current", s.path, u->new_version, err)) != 0) {
+		struct s2s_err ignored = { 0 };
+
+		separate_revert(t, &s, u, &ignored);
+		goto out;
+	}
+	store_prune(&s, u->new_version, u->prev_version[0] != '\0' ? u->prev_version : NULL);
+	u->valid = 1;
+	goto out;
+unwrite:
+	if (u->new_version[0] != '\0')
+		fsat_remove_flat_dir(s.sfd, u->new_version);
+	if (vold[0] != '\0')
+		fsat_remove_flat_dir(s.sfd, vold);
+	if (s.made)
+		unlinkat(s.cfd, s.name, AT_REMOVEDIR);
+out:
+	deploy_pair_clear(&old);
+	store_close(&s);
+	return rc;
+}
+
+/* ---- one combined file ------------------------------------------------ */
+
+static int
+install_combined(const struct deploy_target *t, const struct deploy_pair *p,
+    struct deploy_undo *u, struct s2s_err *err)
+{
+	unsigned char *buf;
+	const char *base;
+	size_t len = p->cert_len + p->key_len + 1;
+	int dfd, rc;
+
+	if ((rc = dir_of(t->pem_path, &dfd, &base, err)) != 0)
+		return rc;
+	if ((rc = path_look(dfd, base, t->pem_path, NULL, &u->was[0], err)) != 0)
+		goto out;
+	u->first = 1;
+	if (u->was[0].was == DEPLOY_WAS_FILE && (rc = fsat_read(dfd, base, t->pem_path, TARGET_READ,
+	    CERT_MAX_FILE_BYTES, NULL, &u->old_pem, &u->old_pem_len, err)) != 0)
+		goto out;
+	if ((buf = mem_alloc(len)) == NULL) {
+		rc = err_set(err, S2S_ENOMEM, "%s: out of memory", t->pem_path);
+		goto out;
+	}
 	memcpy(buf, p->cert, p->cert_len);
 	len = p->cert_len;
 	if (len > 0 && buf[len - 1] != '\n')
 		buf[len++] = '\n';
 	memcpy(buf + len, p->key, p->key_len);
 	len += p->key_len;
-	rc = deploy_write_file(t->pem_path, buf, len, t->uid, t->gid, t->key_mode, err);
+	rc = fsat_write_atomic(dfd, base, t->pem_path, buf, len, t->uid, t->gid, t->key_mode, err);
 	OPENSSL_cleanse(buf, len);
 	mem_free(buf);
+	u->valid = rc == 0;
+out:
+	close(dfd);
+	return rc;
+}
+
+static int
+combined_revert(const struct deploy_target *t, const struct deploy_undo *u, struct s2s_err *err)
+{
+	const char *base;
+	int dfd, rc;
+
+	if ((rc = dir_of(t->pem_path, &dfd, &base, err)) != 0)
+		return rc;
+	if (u->was[0].was == DEPLOY_WAS_FILE)
+		rc = fsat_write_atomic(dfd, base, t->pem_path, u->old_pem, u->old_pem_len,
+		    u->was[0].uid, u->was[0].gid, u->was[0].mode, err);
+	else
+		rc = path_restore(dfd, base, t->pem_path, &u->was[0], err);
+	close(dfd);
+	return rc;
+}
+
+/* ---- both layouts ------------------------------------------------------- */
+
+int
+deploy_install(const struct deploy_target *t, const struct deploy_pair *p,
+    struct deploy_undo *undo, struct s2s_err *err)
+{
+	struct deploy_undo mine;
+	int rc;
+
+	if (p->cert == NULL || p->key == NULL || p->cert_len == 0 || p->key_len == 0)
+		return err_set(err, S2S_EINVAL, "deploy: empty certificate or key");
+	if (undo == NULL)
+		undo = &mine;
+	memset(undo, 0, sizeof(*undo));
+	if (t->pem_path != NULL)
+		rc = install_combined(t, p, undo, err);
+	else
+		rc = install_separate(t, p, undo, err);
+	if (undo == &mine || rc != 0)
+		deploy_undo_clear(undo);
 	return rc;
 }
 
 int
-deploy_install(const struct deploy_target *t, const struct deploy_pair *p, struct s2s_err *err)
+deploy_revert(const struct deploy_target *t, const struct deploy_undo *undo, struct s2s_err *err)
 {
-	if (p->cert == NULL || p->key == NULL || p->cert_len == 0 || p->key_len == 0)
-		return err_set(err, S2S_EINVAL, "deploy: empty certificate or key");
+	struct store s;
+	int rc;
+
+	if (!undo->valid)
+		return err_set(err, S2S_EINVAL, "deploy: nothing to put back");
 	if (t->pem_path != NULL)
-		return install_combined(t, p, err);
-	return install_separate(t, p, err);
-}
-
-/* ---- commands ----------------------------------------------------------- */
-
-static void
-child_exec(const char *const *argv, int outfd)
-{
-	int devnull = open("/dev/null", O_RDONLY);
-
-	setpgid(0, 0);
-	if (devnull != -1)
-		dup2(devnull, 0);
-	dup2(outfd, 1);
-	dup2(outfd, 2);
-	signal(SIGPIPE, SIG_DFL);
-	execvp(argv[0], (char *const *)argv);
-	dprintf(2, "%s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-static void
-kill_group(pid_t pid)
-{
-	int i;
-
-	kill(-pid, SIGTERM);
-	for (i = 0; i < 20; i++) {
-		if (waitpid(pid, NULL, WNOHANG) == pid)
-			return;
-		usleep(50000);
-	}
-	kill(-pid, SIGKILL);
-	waitpid(pid, NULL, 0);
-}
-
-int
-deploy_run(const char *const *argv, int timeout_ms, const struct deadline *dl,
-    char *out, size_t outsz, int *status, struct s2s_err *err)
-{
-	struct deadline mine = deadline_in_ms(timeout_ms);
-	size_t used = 0;
-	int fds[2], wst, open_pipe = 1;
-	pid_t pid;
-
-	if (dl != NULL)
-		mine = deadline_min(mine, *dl);
-	if (outsz > 0)
-		out[0] = '\0';
-	if (pipe2(fds, O_CLOEXEC) == -1)
-		return err_set(err, S2S_EIO, "%s: pipe: %s", argv[0], strerror(errno));
-	if ((pid = fork()) == -1) {
-		close(fds[0]);
-		close(fds[1]);
-		return err_set(err, S2S_EIO, "%s: fork: %s", argv[0], strerror(errno));
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_exec(argv, fds[1]);
-	}
-	setpgid(pid, pid);
-	close(fds[1]);
-	for (;;) {
-		struct pollfd pfd = { fds[0], POLLIN, 0 };
-		char buf[1024];
-		ssize_t n;
-		int left = deadline_left_ms(&mine);
-
-		if (left == 0) {
-			close(fds[0]);
-			kill_group(pid);
-			return err_set(err, S2S_ETIMEOUT, "%s: killed after %d ms", argv[0], timeout_ms);
-		}
-		if (!open_pipe) {
-			pid_t w = waitpid(pid, &wst, WNOHANG);
-
-			if (w == pid)
-				break;
-			usleep(20000);
-			continue;
-		}
-		if (poll(&pfd, 1, left > 200 ? 200 : left) <= 0)
-			continue;
-		n = read(fds[0], buf, sizeof(buf));
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			open_pipe = 0;
-			close(fds[0]);
-			continue;
-		}
-		if (outsz > 1 && used < outsz - 1) {
-			size_t take = (size_t)n < outsz - 1 - used ? (size_t)n : outsz - 1 - used;
-
-			memcpy(out + used, buf, take);
-			used += take;
-			out[used] = '\0';
-		}
-	}
-	if (WIFEXITED(wst))
-		*status = WEXITSTATUS(wst);
+		return combined_revert(t, undo, err);
+	if ((rc = store_open(t, &s, 0, err)) != 0)
+		return rc;
+	if (s.sfd == -1)
+		rc = err_set(err, S2S_ENOTFOUND, "%s: gone", s.path);
 	else
-		*status = 128 + (WIFSIGNALED(wst) ? WTERMSIG(wst) : 0);
-	return 0;
+		rc = separate_revert(t, &s, undo, err);
+	store_close(&s);
+	return rc;
 }
 
 int
-deploy_run_shell(const char *cmd, int timeout_ms, const struct deadline *dl,
-    char *out, size_t outsz, int *status, struct s2s_err *err)
+deploy_undo_nothing_before(const struct deploy_undo *undo)
 {
-	const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
+	return undo->valid && undo->first && undo->prev_version[0] == '\0' &&
+	    undo->old_pem == NULL && undo->was[0].was != DEPLOY_WAS_FILE;
+}
 
-	return deploy_run(argv, timeout_ms, dl, out, outsz, status, err);
+void
+deploy_undo_clear(struct deploy_undo *undo)
+{
+	if (undo->old_pem != NULL)
+		OPENSSL_cleanse(undo->old_pem, undo->old_pem_len);
+	mem_free(undo->old_pem);
+	memset(undo, 0, sizeof(*undo));
 }

@@ -27,11 +27,25 @@
  *    when s2sguard's reload command runs, after the swap.)
  *
  * Files are created 0600, then fchown()ed and fchmod()ed before a key
- * byte is written, fsynced, renamed, and the directory is fsynced.
+ * byte is written, fsynced, renamed, and the directory is fsynced. Every
+ * mode is set explicitly (store and version directories 0755), so the
+ * caller's umask (dehydrated's 077, the timer's UMask=0077) never decides
+ * whether the server can read its certificate.
+ *
+ * Hostile directories: the server's account may own the directory of the
+ * target. Everything here works through directory descriptors (fsat.h):
+ * the store is opened O_NOFOLLOW and must be ours, what the target paths
+ * hold is read with O_NOFOLLOW, and a link there is followed only when it
+ * reads exactly the store's own path (and then through the store's
+ * descriptors). A link leading anywhere else is never followed: it is not
+ * a baseline, and a first deploy replaces it (and puts it back on a
+ * rollback). A deploy writes everything before it switches anything; a
+ * failure (ENOSPC) removes what it wrote and leaves the target as it was.
  */
 #ifndef S2S_DEPLOY_H
 #define S2S_DEPLOY_H
 
+#include <limits.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -64,15 +78,59 @@ int	deploy_target_from_config(const struct cfg_domain *d, struct deploy_target *
 /* Read a certificate file and a key file into a pair. */
 int	deploy_pair_load(const char *cert_path, const char *key_path,
 	    struct deploy_pair *out, struct s2s_err *err);
-/* Read what the target holds now; S2S_ENOTFOUND when nothing is deployed. */
+/*
+ * Read what the target holds now, never following a link outside the store
+ * (see above). S2S_ENOTFOUND when nothing (complete) is deployed,
+ * S2S_EPERM when a path is a link elsewhere or a hard link (not read),
+ * S2S_EINVAL for a FIFO, device or directory in its place.
+ */
 int	deploy_pair_load_target(const struct deploy_target *t, struct deploy_pair *out,
 	    struct s2s_err *err);
 /* Zero the key bytes and free both. */
 void	deploy_pair_clear(struct deploy_pair *p);
 
-/* Put the pair in place, as described above. */
+/* What a target path held before a deploy. */
+struct deploy_was {
+	enum {
+		DEPLOY_WAS_ABSENT,
+		DEPLOY_WAS_FILE,	/* a plain file */
+		DEPLOY_WAS_OURS,	/* a link into s2sguard's store */
+		DEPLOY_WAS_LINK,	/* a link elsewhere: link holds its text */
+	}		 was;
+	char		 link[PATH_MAX];
+	uid_t		 uid;
+	gid_t		 gid;
+	mode_t		 mode;
+};
+
+/* How to put the target back after deploy_install (deploy_revert). */
+struct deploy_undo {
+	int			 valid;		/* deploy_install succeeded */
+	int			 first;		/* separate files: no version before */
+	int			 made_store;
+	char			 prev_version[NAME_MAX + 1];	/* what `current` showed; "" */
+	char			 new_version[NAME_MAX + 1];
+	struct deploy_was	 was[2];	/* cert (or combined) path, key path */
+	unsigned char		*old_pem;	/* combined: the file's bytes before */
+	size_t			 old_pem_len;
+};
+
+/*
+ * Put the pair in place, as described above; undo (may be NULL) says how
+ * to put the target back. On failure the target is as it was.
+ */
 int	deploy_install(const struct deploy_target *t, const struct deploy_pair *p,
+	    struct deploy_undo *undo, struct s2s_err *err);
+/*
+ * Put the target back as deploy_install found it: `current` to the
+ * previous version (no new bytes written), and on a first deploy each
+ * path as it was (absent, the same link, or the old plain files' content).
+ */
+int	deploy_revert(const struct deploy_target *t, const struct deploy_undo *undo,
 	    struct s2s_err *err);
+/* Nothing was deployed before this install (the paths were absent or foreign links). */
+int	deploy_undo_nothing_before(const struct deploy_undo *undo);
+void	deploy_undo_clear(struct deploy_undo *undo);
 
 /*
  * Atomic write of one file: temp beside it, owner and mode set before any

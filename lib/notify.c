@@ -18,6 +18,7 @@
 
 #include <curl/curl.h>
 
+#include "fsat.h"
 #include "mem.h"
 #include "notify.h"
 
@@ -175,9 +176,9 @@ static int
 render_named(const struct config *cfg, const char *name, const char *fallback,
     const json_t *report, char **out, struct s2s_err *err)
 {
-	char path[PATH_MAX], *tmpl;
+	char path[PATH_MAX];
+	unsigned char *tmpl;
 	size_t n;
-	FILE *f;
 	int rc;
 
 	if (name == NULL)
@@ -186,16 +187,9 @@ render_named(const struct config *cfg, const char *name, const char *fallback,
 		snprintf(path, sizeof(path), "%s", name);
 	else
 		snprintf(path, sizeof(path), "%s/%s", cfg->templates_dir, name);
-	if ((f = fopen(path, "r")) == NULL)
-		return err_set(err, S2S_EIO, "template %s: %s", path, strerror(errno));
-	if ((tmpl = mem_alloc(TEMPLATE_MAX + 1)) == NULL) {
-		fclose(f);
-		return err_set(err, S2S_ENOMEM, "out of memory");
-	}
-	n = fread(tmpl, 1, TEMPLATE_MAX, f);
-	fclose(f);
-	tmpl[n] = '\0';
-	rc = notify_render(tmpl, report, out, err);
+	if ((rc = fsat_read(AT_FDCWD, path, NULL, 0, TEMPLATE_MAX, NULL, &tmpl, &n, err)) != 0)
+		return err_prefix(err, "template");
+	rc = notify_render((char *)tmpl, report, out, err);
 	mem_free(tmpl);
 	return rc;
 }

@@ -14,9 +14,12 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "fsat.h"
 #include "mem.h"
 #include "report.h"
 #include "state.h"
+
+#define STATE_MAX_BYTES	(4 * 1024 * 1024)	/* DOMAIN.json */
 
 struct state_lock {
 	int	fd;
@@ -116,7 +119,9 @@ int
 state_load(const char *dir, const char *domain, json_t **out, struct s2s_err *err)
 {
 	char path[PATH_MAX];
+	unsigned char *text;
 	json_error_t jerr;
+	size_t len;
 	json_t *st;
 	int rc;
 
@@ -125,12 +130,16 @@ state_load(const char *dir, const char *domain, json_t **out, struct s2s_err *er
 		return rc;
 	if (snprintf(path, sizeof(path), "%s/%s.json", dir, domain) >= (int)sizeof(path))
 		return err_set(err, S2S_EINVAL, "%s: path too long", dir);
-	if (access(path, F_OK) != 0) {
+	rc = fsat_read(AT_FDCWD, path, NULL, FSAT_NOFOLLOW, STATE_MAX_BYTES, NULL, &text, &len, err);
+	if (rc == S2S_ENOTFOUND) {
 		if ((*out = json_object()) == NULL)
 			return err_set(err, S2S_ENOMEM, "%s: out of memory", path);
 		return 0;
 	}
-	st = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+	if (rc != 0)
+		return rc;
+	st = json_loadb((const char *)text, len, JSON_REJECT_DUPLICATES, &jerr);
+	mem_free(text);
 	if (st == NULL)
 		return err_set(err, S2S_EPARSE, "%s:%d: %s", path, jerr.line, jerr.text);
 	if (!json_is_object(st)) {

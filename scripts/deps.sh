@@ -10,7 +10,7 @@ libexpat1-dev libunbound-dev libinih-dev libcmocka-dev clang libclang-rt-14-dev
 openssl ca-certificates curl"
 PEERS="prosody lua-sec lua-unbound ejabberd erlang-p1-tls pebble certbot
 dehydrated lego unbound ldnsutils nsd python3 python3-aiosmtpd python3-cryptography faketime hyperfine
-iproute2 procps psmisc time"
+iproute2 procps psmisc time inotify-tools"
 PACKAGING="debhelper devscripts lintian rpm man-db groff-base systemd adduser"
 
 want="$BUILD $PEERS ${S2SGUARD_DEPS_EXTRA:-}"

@@ -79,8 +79,8 @@ test_bad_inputs(void **state)
 	load_fails("leaf-both.junk.pem", S2S_EPARSE, "junk after the last PEM block");
 	load_fails("leaf-both.truncated.pem", S2S_EPARSE, "truncated PEM");
 	load_fails("leaf-both.key", S2S_EPARSE, "no certificate in PEM file");
-	load_fails("does-not-exist.pem", S2S_EIO, "No such file");
-	load_fails("/", S2S_EIO, "is a directory");
+	load_fails("does-not-exist.pem", S2S_ENOTFOUND, "No such file");
+	load_fails("/", S2S_EINVAL, "a directory, not a regular file");
 }
 
 static void

@@ -95,13 +95,13 @@ test_separate_files(void **state)
 	t.key_mode = 0640;
 	t.cert_mode = 0644;
 	assert_int_equal(deploy_pair_load_target(&t, &back, &err), S2S_ENOTFOUND);
-	assert_int_equal(deploy_install(&t, &a, &err), 0);
+	assert_int_equal(deploy_install(&t, &a, NULL, &err), 0);
 	assert_true(pair_matches(cp, kp, NULL));
 	assert_int_equal(lstat(cp, &st), 0);
 	assert_true(S_ISLNK(st.st_mode));
 	assert_int_equal(stat(kp, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
-	assert_int_equal(deploy_install(&t, &b, &err), 0);
+	assert_int_equal(deploy_install(&t, &b, NULL, &err), 0);
 	assert_true(pair_matches(cp, kp, NULL));
 	assert_int_equal(deploy_pair_load_target(&t, &back, &err), 0);
 	assert_int_equal(back.cert_len, b.cert_len);
@@ -132,7 +132,7 @@ test_adopt_plain_files(void **state)
 	t.gid = (gid_t)-1;
 	t.key_mode = 0600;
 	t.cert_mode = 0644;
-	assert_int_equal(deploy_install(&t, &b, &err), 0);
+	assert_int_equal(deploy_install(&t, &b, NULL, &err), 0);
 	assert_int_equal(deploy_pair_load_target(&t, &back, &err), 0);
 	assert_memory_equal(back.key, b.key, b.key_len);
 	deploy_pair_clear(&back);
@@ -158,7 +158,7 @@ test_combined_pem(void **state)
 	t.uid = (uid_t)-1;
 	t.gid = (gid_t)-1;
 	t.key_mode = 0640;
-	assert_int_equal(deploy_install(&t, &a, &err), 0);
+	assert_int_equal(deploy_install(&t, &a, NULL, &err), 0);
 	assert_int_equal(stat(pp, &st), 0);
 	assert_int_equal(st.st_mode & 07777, 0640);
 	assert_true(pair_matches(pp, pp, NULL));
@@ -184,7 +184,7 @@ kill_loop(struct deploy_target *t, const char *cert_path, const char *key_path, 
 
 	load_pki_pair("leaf-both", &p[0]);
 	load_pki_pair("leaf-p384", &p[1]);
-	assert_int_equal(deploy_install(t, &p[0], &err), 0);
+	assert_int_equal(deploy_install(t, &p[0], NULL, &err), 0);
 	assert_true(pair_matches(cert_path, key_path, spki_a));
 	srand((unsigned)time(NULL));
 	for (i = 0; i < rounds; i++) {
@@ -192,7 +192,7 @@ kill_loop(struct deploy_target *t, const char *cert_path, const char *key_path, 
 			unsigned n;
 
 			for (n = 1;; n++)
-				if (deploy_install(t, &p[n % 2], &err) != 0)
+				if (deploy_install(t, &p[n % 2], NULL, &err) != 0)
 					_exit(3);
 		}
 		usleep((useconds_t)(rand() % 20000));
