@@ -103,3 +103,20 @@ pki_copy() {
 	fi
 	echo "$T/pkiw"
 }
+
+# test_user: create an unprivileged system user for this test (useradd -r,
+# its own group, no home), removed at exit; its name in $TU. For tests that
+# act as a hostile local user (the XMPP server's account).
+test_user() {
+	[ "$(id -u)" -eq 0 ] || skip "creating a user needs root"
+	need_cmd useradd userdel setpriv
+	TU=s2s$(printf '%s' "$T" | md5sum | cut -c1-9)
+	useradd -r -M -d /nonexistent -s /usr/sbin/nologin "$TU" >/dev/null || fail "useradd $TU"
+	at_exit "userdel $TU; groupdel $TU"
+}
+
+# as_user USER CMD...: run CMD as USER, its own group only, no new privileges.
+as_user() {
+	_au=$1; shift
+	setpriv --reuid="$_au" --regid="$_au" --clear-groups --no-new-privs -- "$@"
+}

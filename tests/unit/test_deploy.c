@@ -169,6 +169,134 @@ test_combined_pem(void **state)
 	deploy_pair_clear(&a);
 }
 
+static void
+separate_target(struct deploy_target *t, char *cp, char *kp, const char *name)
+{
+	snprintf(cp, 300, "%s/%s.crt", dir, name);
+	snprintf(kp, 300, "%s/%s.key", dir, name);
+	memset(t, 0, sizeof(*t));
+	t->cert_path = cp;
+	t->key_path = kp;
+	t->uid = (uid_t)-1;
+	t->gid = (gid_t)-1;
+	t->key_mode = 0640;
+	t->cert_mode = 0644;
+}
+
+/* A link in the target that leads elsewhere is never read, and a first deploy's rollback puts it back. */
+static void
+test_foreign_link_not_followed(void **state)
+{
+	struct deploy_pair a, back;
+	struct deploy_undo u;
+	struct s2s_err err = { 0 };
+	struct deploy_target t;
+	char cp[300], kp[300], secret[300], buf[300], cmd[700];
+
+	load_pki_pair("leaf-both", &a);
+	separate_target(&t, cp, kp, "f");
+	snprintf(secret, sizeof(secret), "%s/secret", dir);
+	assert_int_equal(deploy_write_file(secret, "SECRET-BYTES\n", 13, (uid_t)-1, (gid_t)-1, 0600, &err), 0);
+	assert_int_equal(symlink(secret, kp), 0);
+	assert_int_equal(symlink(unit_pki("leaf-rsa.fullchain.pem"), cp), 0);
+	assert_int_equal(deploy_pair_load_target(&t, &back, &err), S2S_EPERM);
+	assert_non_null(strstr(err.msg, "not followed"));
+	assert_int_equal(deploy_install(&t, &a, &u, &err), 0);
+	assert_true(pair_matches(cp, kp, NULL));
+	snprintf(cmd, sizeof(cmd), "! grep -rq SECRET-BYTES %s/.s2sguard-f.crt", dir);
+	assert_int_equal(system(cmd), 0);
+	assert_true(deploy_undo_nothing_before(&u));
+	assert_int_equal(deploy_revert(&t, &u, &err), 0);
+	assert_int_equal(readlink(kp, buf, sizeof(buf) - 1), (ssize_t)strlen(secret));
+	assert_int_equal(readlink(cp, buf, sizeof(buf) - 1), (ssize_t)strlen(unit_pki("leaf-rsa.fullchain.pem")));
+	deploy_undo_clear(&u);
+	deploy_pair_clear(&a);
+}
+
+/* Nothing there before: the rollback removes the paths and the store. */
+static void
+test_revert_first_deploy(void **state)
+{
+	struct deploy_pair a;
+	struct deploy_undo u;
+	struct s2s_err err = { 0 };
+	struct deploy_target t;
+	char cp[300], kp[300], store[300];
+	struct stat st;
+	mode_t old = umask(077);
+
+	load_pki_pair("leaf-both", &a);
+	separate_target(&t, cp, kp, "n");
+	assert_int_equal(deploy_install(&t, &a, &u, &err), 0);
+	snprintf(store, sizeof(store), "%s/.s2sguard-n.crt", dir);
+	assert_int_equal(stat(store, &st), 0);
+	assert_int_equal(st.st_mode & 07777, 0755);	/* whatever the umask */
+	assert_true(deploy_undo_nothing_before(&u));
+	assert_int_equal(deploy_revert(&t, &u, &err), 0);
+	assert_int_not_equal(lstat(cp, &st), 0);
+	assert_int_not_equal(lstat(kp, &st), 0);
+	assert_int_not_equal(lstat(store, &st), 0);
+	deploy_undo_clear(&u);
+	deploy_pair_clear(&a);
+	umask(old);
+}
+
+/* A later deploy's rollback swaps `current` back: the previous pair, no bytes written. */
+static void
+test_revert_to_previous(void **state)
+{
+	struct deploy_pair a, b, back;
+	struct deploy_undo u;
+	struct s2s_err err = { 0 };
+	struct deploy_target t;
+	char cp[300], kp[300];
+
+	load_pki_pair("leaf-both", &a);
+	load_pki_pair("leaf-p384", &b);
+	separate_target(&t, cp, kp, "r");
+	assert_int_equal(deploy_install(&t, &a, NULL, &err), 0);
+	assert_int_equal(deploy_install(&t, &b, &u, &err), 0);
+	assert_false(deploy_undo_nothing_before(&u));
+	assert_int_equal(deploy_revert(&t, &u, &err), 0);
+	assert_int_equal(deploy_pair_load_target(&t, &back, &err), 0);
+	assert_int_equal(back.key_len, a.key_len);
+	assert_memory_equal(back.key, a.key, a.key_len);
+	deploy_pair_clear(&back);
+	deploy_undo_clear(&u);
+	deploy_pair_clear(&a);
+	deploy_pair_clear(&b);
+}
+
+/* The combined file: a rollback writes back the bytes it replaced. */
+static void
+test_revert_combined(void **state)
+{
+	struct deploy_pair a, b, back;
+	struct deploy_undo u;
+	struct s2s_err err = { 0 };
+	struct deploy_target t = { 0 };
+	char pp[300];
+
+	load_pki_pair("leaf-both", &a);
+	load_pki_pair("leaf-p384", &b);
+	snprintf(pp, sizeof(pp), "%s/c.pem", dir);
+	t.pem_path = pp;
+	t.uid = (uid_t)-1;
+	t.gid = (gid_t)-1;
+	t.key_mode = 0640;
+	assert_int_equal(deploy_install(&t, &a, NULL, &err), 0);
+	assert_int_equal(deploy_install(&t, &b, &u, &err), 0);
+	assert_int_equal(deploy_revert(&t, &u, &err), 0);
+	assert_int_equal(deploy_pair_load_target(&t, &back, &err), 0);
+	assert_non_null(strstr((char *)back.key, "PRIVATE KEY"));
+	assert_true(pair_matches(pp, pp, NULL));
+	assert_int_equal(back.key_len, a.key_len);
+	deploy_pair_clear(&back);
+	deploy_undo_clear(&u);
+	deploy_pair_clear(&a);
+	deploy_pair_clear(&b);
+}
+
 /*
  * A child deploys pair A and pair B alternately, forever; the parent kills
  * it with SIGKILL after a random delay and checks what a server would read.
@@ -282,6 +410,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_separate_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_adopt_plain_files, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_combined_pem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_link_not_followed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_first_deploy, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_to_previous, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revert_combined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_separate, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_sigkill_combined, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_run_output_and_status, setup, teardown),
