@@ -185,9 +185,10 @@ deploy_target_from_config(const struct cfg_domain *d, struct deploy_target *out,
 /* ---- what a target path holds ------------------------------------------ */
 
 /*
- * Look at dfd/base without following it. A link is only ours when it
- * reads exactly `ours`; anything but a link, a regular file or nothing is
- * an error naming the path (a FIFO, a device, a directory).
+ * Look at dfd/base without following it, and keep a plain file's content
+ * (read O_NOFOLLOW, one hard link only). A link is only ours when it reads
+ * exactly `ours`; anything but a link, a regular file or nothing is an
+ * error naming the path (a FIFO, a device, a directory).
  */
 static int
 path_look(int dfd, const char *base, const char *path, const char *ours,
@@ -215,7 +216,8 @@ path_look(int dfd, const char *base, const char *path, const char *ours,
 	}
 	if (S_ISREG(st.st_mode)) {
 		out->was = DEPLOY_WAS_FILE;
-		return 0;
+		return fsat_read(dfd, base, path, TARGET_READ, CERT_MAX_FILE_BYTES, NULL, &out->bytes,
+		    &out->len, err);
 	}
 	/* fsat_read names what it is; it cannot hang (O_NONBLOCK) */
 	if (fsat_read(dfd, base, path, TARGET_READ, 0, NULL, &junk, &len, err) == 0) {
@@ -365,7 +367,9 @@ path_read(const struct store *s, int dfd, const char *base, const char *path, co
 	case DEPLOY_WAS_OURS:
 		return store_read(s, file, out, len, err);
 	default:
-		return fsat_read(dfd, base, path, TARGET_READ, CERT_MAX_FILE_BYTES, NULL, out, len, err);
+		*out = w.bytes;		/* handed over */
+		*len = w.len;
+		return 0;
 	}
 }
 
@@ -473,8 +477,10 @@ path_restore(int dfd, const char *base, const char *path, const struct deploy_wa
 		return fsync(dfd) == 0 ? 0 : err_set(err, S2S_EIO, "%s: fsync: %s", path, strerror(errno));
 	case DEPLOY_WAS_LINK:
 		return fsat_link_swap(dfd, base, path, w->link, err);
+	case DEPLOY_WAS_FILE:
+		return fsat_write_atomic(dfd, base, path, w->bytes, w->len, w->uid, w->gid, w->mode, err);
 	default:
-		return 0;	/* ours, or a plain file whose copy `current` shows again */
+		return 0;	/* ours */
 	}
 }
 
@@ -490,8 +496,9 @@ separate_revert(const struct deploy_target *t, struct store *s, const struct dep
 		rc = path_restore(s->cfd, s->cbase, t->cert_path, &u->was[0], err);
 	if (rc == 0 && u->first)
 		rc = path_restore(s->kfd, s->kbase, t->key_path, &u->was[1], err);
-	if (rc == 0 && u->first && u->prev_version[0] == '\0') {
-		/* nothing was there: the store goes too */
+	if (rc == 0 && u->first && u->prev_version[0] == '\0' &&
+	    u->was[0].was != DEPLOY_WAS_OURS && u->was[1].was != DEPLOY_WAS_OURS) {
+		/* no pair of ours was there: the store goes too */
 		unlinkat(s->sfd, "current", 0);
 		fsat_remove_flat_dir(s->sfd, u->new_version);
 		if (u->made_store)
@@ -501,8 +508,9 @@ separate_revert(const struct deploy_target *t, struct store *s, const struct dep
 }
 
 /*
- * A first deploy (no `current` yet): note what each path holds, and take
- * the old pair when both are plain files (read with O_NOFOLLOW, one link).
+ * A first deploy (no `current` yet): note what each path holds; when both
+ * are plain files, their pair (a view of the undo's bytes) is kept as a
+ * version, so that the paths can become links without changing content.
  */
 static int
 first_look(const struct store *s, const struct deploy_target *t, struct deploy_undo *u,
@@ -513,14 +521,14 @@ first_look(const struct store *s, const struct deploy_target *t, struct deploy_u
 	if ((rc = path_look(s->cfd, s->cbase, t->cert_path, s->cert_link, &u->was[0], err)) != 0 ||
 	    (rc = path_look(s->kfd, s->kbase, t->key_path, s->key_link, &u->was[1], err)) != 0)
 		return rc;
-	if (u->was[0].was != DEPLOY_WAS_FILE || u->was[1].was != DEPLOY_WAS_FILE)
-		return 0;
-	if ((rc = fsat_read(s->cfd, s->cbase, t->cert_path, TARGET_READ, CERT_MAX_FILE_BYTES, NULL,
-	    &old->cert, &old->cert_len, err)) != 0 ||
-	    (rc = fsat_read(s->kfd, s->kbase, t->key_path, TARGET_READ, CERT_MAX_FILE_BYTES, NULL,
-	    &old->key, &old->key_len, err)) != 0)
-		deploy_pair_clear(old);
-	return rc;
+	if (u->was[0].was == DEPLOY_WAS_FILE && u->was[1].was == DEPLOY_WAS_FILE &&
+	    u->was[0].len > 0 && u->was[1].len > 0) {
+		old->cert = u->was[0].bytes;
+		old->cert_len = u->was[0].len;
+		old->key = u->was[1].bytes;
+		old->key_len = u->was[1].len;
+	}
+	return 0;
 }
 
 /*
@@ -533,7 +541,7 @@ static int
 install_separate(const struct deploy_target *t, const struct deploy_pair *p,
     struct deploy_undo *u, struct s2s_err *err)
 {
-	struct deploy_pair old = { 0 };
+	struct deploy_pair old = { 0 };	/* a view of u's bytes */
 	char vold[NAME_MAX + 1] = "";
 	struct store s;
 	int rc;
@@ -574,7 +582,6 @@ unwrite:
 	if (s.made)
 		unlinkat(s.cfd, s.name, AT_REMOVEDIR);
 out:
-	deploy_pair_clear(&old);
 	store_close(&s);
 	return rc;
 }
@@ -595,9 +602,6 @@ install_combined(const struct deploy_target *t, const struct deploy_pair *p,
 	if ((rc = path_look(dfd, base, t->pem_path, NULL, &u->was[0], err)) != 0)
 		goto out;
 	u->first = 1;
-	if (u->was[0].was == DEPLOY_WAS_FILE && (rc = fsat_read(dfd, base, t->pem_path, TARGET_READ,
-	    CERT_MAX_FILE_BYTES, NULL, &u->old_pem, &u->old_pem_len, err)) != 0)
-		goto out;
 	if ((buf = mem_alloc(len)) == NULL) {
 		rc = err_set(err, S2S_ENOMEM, "%s: out of memory", t->pem_path);
 		goto out;
@@ -625,11 +629,7 @@ combined_revert(const struct deploy_target *t, const struct deploy_undo *u, stru
 
 	if ((rc = dir_of(t->pem_path, &dfd, &base, err)) != 0)
 		return rc;
-	if (u->was[0].was == DEPLOY_WAS_FILE)
-		rc = fsat_write_atomic(dfd, base, t->pem_path, u->old_pem, u->old_pem_len,
-		    u->was[0].uid, u->was[0].gid, u->was[0].mode, err);
-	else
-		rc = path_restore(dfd, base, t->pem_path, &u->was[0], err);
+	rc = path_restore(dfd, base, t->pem_path, &u->was[0], err);
 	close(dfd);
 	return rc;
 }
@@ -680,15 +680,20 @@ deploy_revert(const struct deploy_target *t, const struct deploy_undo *undo, str
 int
 deploy_undo_nothing_before(const struct deploy_undo *undo)
 {
-	return undo->valid && undo->first && undo->prev_version[0] == '\0' &&
-	    undo->old_pem == NULL && undo->was[0].was != DEPLOY_WAS_FILE;
+	return undo->valid && undo->first &&
+	    (undo->was[0].was == DEPLOY_WAS_ABSENT || undo->was[0].was == DEPLOY_WAS_LINK) &&
+	    (undo->was[1].was == DEPLOY_WAS_ABSENT || undo->was[1].was == DEPLOY_WAS_LINK);
 }
 
 void
 deploy_undo_clear(struct deploy_undo *undo)
 {
-	if (undo->old_pem != NULL)
-		OPENSSL_cleanse(undo->old_pem, undo->old_pem_len);
-	mem_free(undo->old_pem);
+	size_t i;
+
+	for (i = 0; i < 2; i++) {
+		if (undo->was[i].bytes != NULL)
+			OPENSSL_cleanse(undo->was[i].bytes, undo->was[i].len);
+		mem_free(undo->was[i].bytes);
+	}
 	memset(undo, 0, sizeof(*undo));
 }

@@ -98,9 +98,11 @@ struct deploy_was {
 		DEPLOY_WAS_LINK,	/* a link elsewhere: link holds its text */
 	}		 was;
 	char		 link[PATH_MAX];
-	uid_t		 uid;
+	uid_t		 uid;		/* a plain file's owner, mode ... */
 	gid_t		 gid;
 	mode_t		 mode;
+	unsigned char	*bytes;		/* ... and content (read O_NOFOLLOW) */
+	size_t		 len;
 };
 
 /* How to put the target back after deploy_install (deploy_revert). */
@@ -110,9 +112,7 @@ struct deploy_undo {
 	int			 made_store;
 	char			 prev_version[NAME_MAX + 1];	/* what `current` showed; "" */
 	char			 new_version[NAME_MAX + 1];
-	struct deploy_was	 was[2];	/* cert (or combined) path, key path */
-	unsigned char		*old_pem;	/* combined: the file's bytes before */
-	size_t			 old_pem_len;
+	struct deploy_was	 was[2];	/* first deploy: cert (or combined) path, key path */
 };
 
 /*
@@ -123,8 +123,9 @@ int	deploy_install(const struct deploy_target *t, const struct deploy_pair *p,
 	    struct deploy_undo *undo, struct s2s_err *err);
 /*
  * Put the target back as deploy_install found it: `current` to the
- * previous version (no new bytes written), and on a first deploy each
- * path as it was (absent, the same link, or the old plain files' content).
+ * previous version (no new bytes written); on a first deploy (and always
+ * for the combined file) each path as it was: absent, the same link, or
+ * the plain file with its content, owner and mode.
  */
 int	deploy_revert(const struct deploy_target *t, const struct deploy_undo *undo,
 	    struct s2s_err *err);
