@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -334,6 +335,19 @@ peer_state_of(enum probe_verdict v)
 
 /* ---- decide ----------------------------------------------------------- */
 
+/* Did PEER refuse the held certificate in an earlier run (pending.regressed_peers)? */
+static int
+refused_held(const json_t *st, const char *peer)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(st, "pending"), "regressed_peers"), i, v)
+		if (json_is_string(v) && strcasecmp(json_string_value(v), peer) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 stage_decide(struct run *r)
 {
@@ -352,6 +366,7 @@ stage_decide(struct run *r)
 		r->ppeers[i].baseline = p->has_baseline ? peer_state_of(p->baseline.verdict) : PEER_NOT_PROBED;
 		r->ppeers[i].critical = d != NULL && strlist_has(&d->critical_peers, p->peer);
 		r->ppeers[i].reason = p->probe.reason;
+		r->ppeers[i].held = refused_held(r->st, p->peer);
 	}
 	in->new_invalid = r->ins->verdict == INSPECT_INVALID;
 	in->invalid_reason = r->ins->verdict_reason;
