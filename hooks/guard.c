@@ -619,6 +619,41 @@ record_deployed(struct run *r)
 }
 
 static int
+exit_of(enum decision_action a)
+{
+	switch (a) {
+	case DECIDE_DEPLOY: return GUARD_DEPLOYED;
+	case DECIDE_DEPLOY_WARN: return GUARD_WARNED;
+	case DECIDE_HOLD: return GUARD_HELD;
+	case DECIDE_REISSUE: case DECIDE_REFUSE: break;
+	}
+	return GUARD_ERROR;
+}
+
+/*
+ * A dry run exits with what the real run would. A re-issue is not
+ * ordered, so its outcome is unknown: the exit is the fallback's, what
+ * the real run ends with when the re-issued certificate does not help.
+ */
+static int
+dry_run_exit(struct run *r)
+{
+	struct policy_input in = r->in;
+	struct decision fb;
+
+	if (r->dec.action != DECIDE_REISSUE) {
+		action(r, "none", 1, "dry run: would %s (exit %d)", policy_action_name(r->dec.action),
+		    exit_of(r->dec.action));
+		return exit_of(r->dec.action);
+	}
+	in.reissue_tried = 1;
+	policy_decide(&in, &fb);
+	action(r, "none", 1, "dry run: would reissue; if the re-issued certificate does not help, "
+	    "would %s (exit %d)", policy_action_name(fb.action), exit_of(fb.action));
+	return exit_of(fb.action);
+}
+
+static int
 stage_act(struct run *r)
 {
 	if (!r->have_target) {
@@ -628,18 +663,17 @@ stage_act(struct run *r)
 		 * acme.sh already copied the files and handed us its reload:
 		 * not configured means not in the way, so pass it through.
 		 */
-		if (r->o->wrapped_reload != NULL && !r->o->dry_run)
-			reload(r, "passed through (not configured)");
+		if (r->o->wrapped_reload != NULL && !r->o->dry_run &&
+		    reload(r, "passed through (not configured)") != 0)
+			return GUARD_ERROR;	/* a failed reload must not look fine */
 		return GUARD_NOTHING;
 	}
 	if (r->dec.action == DECIDE_REFUSE) {
 		restore_if_overwritten(r);
 		return GUARD_ERROR;
 	}
-	if (r->o->dry_run) {
-		action(r, "none", 1, "dry run: would %s", policy_action_name(r->dec.action));
-		return GUARD_NOTHING;
-	}
+	if (r->o->dry_run)
+		return dry_run_exit(r);
 	if (r->dec.action == DECIDE_HOLD) {
 		record_pending(r);
 		restore_if_overwritten(r);
@@ -833,8 +867,8 @@ guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct 
 		run_free(&r);
 		return rc;
 	}
-	if (r.stale)
-		r.exit = GUARD_NOTHING;
+	if (r.stale)	/* check: nothing to do is a clean run (s2sguard-check(1)) */
+		r.exit = o->candidate_is_pending ? GUARD_DEPLOYED : GUARD_NOTHING;
 	else {
 		if (r.dec.action == DECIDE_REISSUE && !o->dry_run)
 			try_reissue(&r);	/* a dry run orders nothing */

@@ -317,6 +317,9 @@ static const struct keyword POLICIES[] = {
 	{ "warn", POLICY_WARN }, { "hold", POLICY_HOLD }, { "reissue", POLICY_REISSUE },
 	{ NULL, 0 },
 };
+static const struct keyword EXIT_CODE_STYLES[] = {
+	{ "client", EXIT_CODES_CLIENT }, { "detailed", EXIT_CODES_DETAILED }, { NULL, 0 },
+};
 static const struct keyword PROBE_MODES[] = {
 	{ "auto", PROBE_AUTO }, { "always", PROBE_ALWAYS }, { "never", PROBE_NEVER },
 	{ NULL, 0 },
@@ -406,6 +409,10 @@ global_pair(struct parse_ctx *c, const char *k, const char *v,
 	} else if (strcmp(k, "deadline") == 0) {
 		if (parse_int(v, 5, 3600, &cfg->deadline) != 0)
 			return fail(c, "deadline '%s': want seconds, 5 to 3600", v);
+	} else if (strcmp(k, "exit_codes") == 0) {
+		if ((x = keyword_value(v, EXIT_CODE_STYLES)) < 0)
+			return fail(c, "exit_codes '%s': want client or detailed", v);
+		cfg->exit_codes = x;
 	} else if (strcmp(k, "policy") == 0) {
 		if ((x = keyword_value(v, POLICIES)) < 0)
 			return fail(c, "policy '%s': want warn, hold or reissue", v);

@@ -48,6 +48,12 @@ enum probe_mode {
 	PROBE_NEVER,
 };
 
+/* The hook's exit status toward the ACME client (s2sguard-hook(1)). */
+enum exit_codes_style {
+	EXIT_CODES_CLIENT = 0,	/* per client: held/warned are success where it matters */
+	EXIT_CODES_DETAILED,	/* always the detailed codes */
+};
+
 enum notify_when {
 	NOTIFY_PROBLEMS = 0,	/* warn, hold, reissue, rollback, error */
 	NOTIFY_ALWAYS,
@@ -130,6 +136,7 @@ struct config {
 	char			*resolver;	/* "ADDR[@PORT]"; NULL = system */
 	int			 probe_timeout;	/* seconds per peer */
 	int			 deadline;	/* seconds, whole run */
+	enum exit_codes_style	 exit_codes;
 	int			 dane;		/* default dane mode; -1 = unset (config_dane.h) */
 	char			*dane_resolver;
 	char			*dane_trust_anchor;

@@ -100,6 +100,10 @@ test_defaults(void **state)
 	assert_int_equal(cfg->domains[0].policy, POLICY_WARN);
 	assert_int_equal(cfg->domains[0].probe, PROBE_AUTO);
 	assert_int_equal(cfg->domains[0].target, TARGET_NONE);
+	assert_int_equal(cfg->exit_codes, EXIT_CODES_CLIENT);
+	config_free(cfg);
+	assert_int_equal(config_parse("[s2sguard]\nexit_codes = detailed\n", "t", &cfg, &err), 0);
+	assert_int_equal(cfg->exit_codes, EXIT_CODES_DETAILED);
 	config_free(cfg);
 }
 
@@ -115,6 +119,7 @@ static const struct bad bads[] = {
 	{ "[domain a.test]\npeers = x\n[domain a.test]\npeers = y\n", "t.conf:3: [domain a.test] appears twice" },
 	{ "[domain ../etc]\npeers = x\n", "t.conf:1: [domain ../etc]: not a valid domain name" },
 	{ "[s2sguard]\ndeadline = soon\n", "t.conf:2: deadline 'soon'" },
+	{ "[s2sguard]\nexit_codes = quiet\n", "t.conf:2: exit_codes 'quiet': want client or detailed" },
 	{ "[frobs]\nx = 1\n", "t.conf:1: unknown section [frobs]" },
 	{ "x = 1\n", "t.conf:1: 'x' outside any section" },
 	{ "[domain a.test]\npolicy = hold\n", "t.conf:1: [domain a.test]: policy hold needs a deploy target" },
