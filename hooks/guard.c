@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -353,6 +354,19 @@ peer_state_of(enum probe_verdict v)
 
 /* ---- decide ----------------------------------------------------------- */
 
+/* Did PEER refuse the held certificate in an earlier run (pending.regressed_peers)? */
+static int
+refused_held(const json_t *st, const char *peer)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(json_object_get(st, "pending"), "regressed_peers"), i, v)
+		if (json_is_string(v) && strcasecmp(json_string_value(v), peer) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 stage_decide(struct run *r)
 {
@@ -371,6 +385,7 @@ stage_decide(struct run *r)
 		r->ppeers[i].baseline = p->has_baseline ? peer_state_of(p->baseline.verdict) : PEER_NOT_PROBED;
 		r->ppeers[i].critical = d != NULL && strlist_has(&d->critical_peers, p->peer);
 		r->ppeers[i].reason = p->probe.reason;
+		r->ppeers[i].held = refused_held(r->st, p->peer);
 	}
 	in->new_invalid = r->ins->verdict == INSPECT_INVALID;
 	in->invalid_reason = r->ins->verdict_reason;
@@ -665,6 +680,41 @@ record_deployed(struct run *r)
 }
 
 static int
+exit_of(enum decision_action a)
+{
+	switch (a) {
+	case DECIDE_DEPLOY: return GUARD_DEPLOYED;
+	case DECIDE_DEPLOY_WARN: return GUARD_WARNED;
+	case DECIDE_HOLD: return GUARD_HELD;
+	case DECIDE_REISSUE: case DECIDE_REFUSE: break;
+	}
+	return GUARD_ERROR;
+}
+
+/*
+ * A dry run exits with what the real run would. A re-issue is not
+ * ordered, so its outcome is unknown: the exit is the fallback's, what
+ * the real run ends with when the re-issued certificate does not help.
+ */
+static int
+dry_run_exit(struct run *r)
+{
+	struct policy_input in = r->in;
+	struct decision fb;
+
+	if (r->dec.action != DECIDE_REISSUE) {
+		action(r, "none", 1, "dry run: would %s (exit %d)", policy_action_name(r->dec.action),
+		    exit_of(r->dec.action));
+		return exit_of(r->dec.action);
+	}
+	in.reissue_tried = 1;
+	policy_decide(&in, &fb);
+	action(r, "none", 1, "dry run: would reissue; if the re-issued certificate does not help, "
+	    "would %s (exit %d)", policy_action_name(fb.action), exit_of(fb.action));
+	return exit_of(fb.action);
+}
+
+static int
 stage_act(struct run *r)
 {
 	if (!r->have_target) {
@@ -674,18 +724,17 @@ stage_act(struct run *r)
 		 * acme.sh already copied the files and handed us its reload:
 		 * not configured means not in the way, so pass it through.
 		 */
-		if (r->o->wrapped_reload != NULL && !r->o->dry_run)
-			reload(r, "passed through (not configured)");
+		if (r->o->wrapped_reload != NULL && !r->o->dry_run &&
+		    reload(r, "passed through (not configured)") != 0)
+			return GUARD_ERROR;	/* a failed reload must not look fine */
 		return GUARD_NOTHING;
 	}
 	if (r->dec.action == DECIDE_REFUSE) {
 		restore_if_overwritten(r);
 		return GUARD_ERROR;
 	}
-	if (r->o->dry_run) {
-		action(r, "none", 1, "dry run: would %s", policy_action_name(r->dec.action));
-		return GUARD_NOTHING;
-	}
+	if (r->o->dry_run)
+		return dry_run_exit(r);
 	if (r->dec.action == DECIDE_HOLD) {
 		record_pending(r);
 		restore_if_overwritten(r);
@@ -881,8 +930,8 @@ guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct 
 		run_free(&r);
 		return rc;
 	}
-	if (r.stale)
-		r.exit = GUARD_NOTHING;
+	if (r.stale)	/* check: nothing to do is a clean run (s2sguard-check(1)) */
+		r.exit = o->candidate_is_pending ? GUARD_DEPLOYED : GUARD_NOTHING;
 	else {
 		if (r.dec.action == DECIDE_REISSUE && !o->dry_run)
 			try_reissue(&r);	/* a dry run orders nothing */

@@ -7,11 +7,25 @@
 
 #include "guard.h"
 
+/* Did the run deploy (or, dry, decide to)? */
+static int
+deployed_something(const json_t *report)
+{
+	const json_t *v;
+	size_t i;
+
+	json_array_foreach(json_object_get(report, "actions"), i, v)
+		if (strcmp(json_string_value(json_object_get(v, "action")), "deploy") == 0 ||
+		    strncmp(json_string_value(json_object_get(v, "detail")), "dry run: would deploy", 21) == 0)
+			return 1;
+	return 0;
+}
+
 static const char *
-exit_meaning(json_int_t e)
+exit_meaning(json_int_t e, const json_t *report)
 {
 	switch (e) {
-	case GUARD_DEPLOYED: return "deployed";
+	case GUARD_DEPLOYED: return deployed_something(report) ? "deployed" : "nothing to do";
 	case GUARD_WARNED: return "deployed, with warnings";
 	case GUARD_HELD: return "held: the deployed certificate stays";
 	case GUARD_ERROR: return "error: nothing changed";
@@ -57,5 +71,5 @@ guard_render_text(FILE *fp, const json_t *report)
 		    "       serverAuth-only certificates) or enable dialback; keep dialback enabled\n"
 		    "       on this server so federation limps on meanwhile.\n");
 	fprintf(fp, "exit %lld: %s\n", (long long)json_integer_value(json_object_get(report, "exit")),
-	    exit_meaning(json_integer_value(json_object_get(report, "exit"))));
+	    exit_meaning(json_integer_value(json_object_get(report, "exit")), report));
 }
