@@ -325,8 +325,9 @@ peer_state_of(enum probe_verdict v)
 {
 	switch (v) {
 	case PROBE_ACCEPTED: return PEER_ACCEPTED;
-	case PROBE_DIALBACK_ONLY: return PEER_DEGRADED;
-	case PROBE_REJECTED: case PROBE_NO_AUTH: case PROBE_TLS_FAILED:
+	case PROBE_DIALBACK_ONLY: case PROBE_DIALBACK_UNVERIFIED: return PEER_DEGRADED;
+	/* a peer that refuses our dialback request refuses us */
+	case PROBE_REJECTED: case PROBE_DIALBACK_REFUSED: case PROBE_NO_AUTH: case PROBE_TLS_FAILED:
 	case PROBE_STREAM_ERROR: case PROBE_PROTOCOL_ERROR: return PEER_FAILED;
 	default: return PEER_UNREACHABLE;
 	}
