@@ -403,7 +403,8 @@ add_arg(const char **argv, size_t *n, size_t max, const char *a, const char *b)
  * s2sguard-reissue in its plain-files mode (s2sguard-reissue(1)):
  *   --server URL --account-key FILE --cert CAND --key CANDKEY
  *   --out-fullchain DIR/fullchain.pem [--profile P] [--contact mailto:E
- *   --agree-tos] [--tls-ca-file F] [--ca-file F] [reissue_args...]
+ *   --agree-tos] [--tls-ca-file F] [--eab-kid K --eab-hmac-key-file F]
+ *   [--ca-file F] [reissue_args...]
  * It verifies the new chain (trust, clientAuth, names, key) before writing.
  */
 static int
@@ -443,6 +444,10 @@ stage_reissue(struct run *r, struct s2s_err *err)
 	}
 	if (d->reissue_ca_bundle != NULL)
 		add_arg(argv, &n, 64, "--tls-ca-file", d->reissue_ca_bundle);
+	if (d->reissue_eab_kid != NULL) {	/* the key as a file: a command line is public */
+		add_arg(argv, &n, 64, "--eab-kid", d->reissue_eab_kid);
+		add_arg(argv, &n, 64, "--eab-hmac-key-file", d->reissue_eab_hmac_key_file);
+	}
 	if (r->o->cfg->ca_file != NULL)
 		add_arg(argv, &n, 64, "--ca-file", r->o->cfg->ca_file);
 	for (i = 0; i < d->reissue_args.n; i++)

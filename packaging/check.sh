@@ -5,7 +5,8 @@
 #   versions agree (Makefile, debian/changelog, RPM spec)
 #   the .deb builds (dpkg-buildpackage -b -us -uc) and lintian finds no error
 #   dpkg -i works; postinst made the s2sguard user, /var/lib/s2sguard 0750,
-#     the conffile 0640, enabled the timer, and did not touch certbot
+#     the conffile 0640, enabled the timer, did not touch certbot, and
+#     printed s2sguard-doctor's summary
 #   every installed binary answers --version and --help
 #   systemd-analyze verify accepts the installed units
 #   man shows every installed page without a warning
@@ -169,6 +170,9 @@ check_installed() {
 	fi
 	[ -L /etc/systemd/system/timers.target.wants/s2sguard-check.timer ] &&
 		ok "postinst: s2sguard-check.timer enabled" || bad "postinst: timer not enabled"
+	grep -q '^s2sguard-doctor: [0-9]* ok, .*(run s2sguard-doctor for the details)$' "$log" &&
+		ok "postinst: printed the doctor's summary" ||
+		bad "postinst: no 's2sguard-doctor: N ok, ...' line in the dpkg -i output"
 	[ ! -e /etc/letsencrypt/renewal-hooks/deploy/00-s2sguard ] &&
 		ok "postinst: certbot hook not enabled without opt-in" ||
 		bad "postinst: certbot hook link exists after install"
