@@ -151,6 +151,31 @@ target_is_not_source(const struct run *r, struct s2s_err *err)
 }
 
 /*
+ * The target lacks a file (the key removed, the certificate link kept):
+ * the baseline is s2sguard's own last-good pair, so a broken target
+ * never turns a hold into a deploy, and the report says so. Half a pair
+ * and no last-good copy: nothing to hold on to or compare with, an error.
+ */
+static int
+baseline_when_incomplete(struct run *r, struct s2s_err *err)
+{
+	char why[3 * PATH_MAX / 2];
+	int lg;
+
+	lg = state_stash_paths(r->sdir, r->o->domain, "last-good", r->prev_cert, r->prev_key, err) == 0;
+	if (!guard_target_incomplete(&r->target, lg, why, sizeof(why)))
+		return 0;	/* nothing deployed yet */
+	if (!lg)
+		return err_set(err, S2S_EINVAL, "%s, and there is no last-good copy to compare with "
+		    "or hold on to: repair the target or deploy by hand", why);
+	action(r, "target", 0, "%s", why);
+	r->have_prev = r->prev_is_deployed = 1;
+	action(r, "baseline", 1, "the baseline is s2sguard's last-good copy %s (what the target "
+	    "held when s2sguard last deployed)", r->prev_cert);
+	return 0;
+}
+
+/*
  * What is deployed now becomes the last-good copy, unless it already is the
  * candidate (acme.sh with --key-file/--fullchain-file wrote it there before
  * calling us): then the last-good copy from an earlier run is the baseline.
@@ -170,7 +195,7 @@ load_deployed(struct run *r, struct s2s_err *err)
 		r->have_target = 1;
 		rc = deploy_pair_load_target(&r->target, &cur, err);
 		if (rc == S2S_ENOTFOUND)
-			return 0;
+			return baseline_when_incomplete(r, err);
 		if (rc != 0)
 			return rc;
 		if (same_pair(&cur, &r->cand)) {
