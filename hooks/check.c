@@ -97,10 +97,33 @@ struct dstat {
 	int		 exit;
 };
 
+/*
+ * The deployed pair cannot be read: a broken target (a file missing while
+ * something was deployed) or an unreadable one is an error the check
+ * reports (exit 3), never a silent 0. Nothing deployed yet is fine.
+ */
+static int
+deployed_unreadable(const struct config *cfg, const struct cfg_domain *d,
+    const struct deploy_target *t, int rc, const struct s2s_err *err, struct s2s_log *log)
+{
+	char c[PATH_MAX], k[PATH_MAX], why[3 * PATH_MAX / 2];
+	struct s2s_err e2 = { 0 };
+	int lg = state_stash_paths(cfg->state_dir, d->name, "last-good", c, k, &e2) == 0;
+
+	if (rc == S2S_ENOTFOUND && !guard_target_incomplete(t, lg, why, sizeof(why)))
+		return 0;
+	if (rc != S2S_ENOTFOUND)
+		snprintf(why, sizeof(why), "%s", err->msg);
+	log_msg(log, LOG_ERR, "%s: the deployed pair cannot be read: %s; %s", d->name, why,
+	    lg ? "renewals are judged against s2sguard's last-good copy until it is repaired" :
+	    "repair the target or deploy by hand");
+	return GUARD_ERROR;
+}
+
 /* Inspect the deployed pair (for the metrics) without changing anything. */
-static void
+static int
 inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t now,
-    struct dstat *ds)
+    struct dstat *ds, struct s2s_log *log)
 {
 	struct deploy_target t;
 	struct deploy_pair p;
@@ -111,9 +134,12 @@ inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t no
 	X509_STORE *store = NULL;
 	const char *domains[1] = { d->name };
 
-	if (d->target == TARGET_NONE || deploy_target_from_config(d, &t, &err) != 0 ||
-	    deploy_pair_load_target(&t, &p, &err) != 0)
-		return;
+	int rc;
+
+	if (d->target == TARGET_NONE || deploy_target_from_config(d, &t, &err) != 0)
+		return 0;
+	if ((rc = deploy_pair_load_target(&t, &p, &err)) != 0)
+		return deployed_unreadable(cfg, d, &t, rc, &err, log);
 	memset(&io, 0, sizeof(io));
 	io.domains = domains;
 	io.ndomains = 1;
@@ -129,6 +155,7 @@ inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t no
 	X509_STORE_free(store);
 	cert_chain_free(chain);
 	deploy_pair_clear(&p);
+	return 0;
 }
 
 /* Peer counts from the state's last probe. */
@@ -327,7 +354,10 @@ main(int argc, char **argv)
 		if (ds[n].exit == GUARD_NOTHING)
 			ds[n].exit = GUARD_DEPLOYED;
 		status = worse(status, ds[n].exit);
-		inspect_deployed(cfg, d, a.now, &ds[n]);
+		if (inspect_deployed(cfg, d, a.now, &ds[n], &log) != 0) {
+			ds[n].exit = GUARD_ERROR;
+			status = worse(status, GUARD_ERROR);
+		}
 		last_probe_counts(cfg, &ds[n]);
 		if (ds[n].have_cert && ds[n].days_left <= d->hold_min_days)
 			log_msg(&log, LOG_WARNING, "%s: the deployed certificate has %ld day(s) left",

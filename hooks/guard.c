@@ -149,6 +149,31 @@ target_is_not_source(const struct run *r, struct s2s_err *err)
 }
 
 /*
+ * The target lacks a file (the key removed, the certificate link kept):
+ * the baseline is s2sguard's own last-good pair, so a broken target
+ * never turns a hold into a deploy, and the report says so. Half a pair
+ * and no last-good copy: nothing to hold on to or compare with, an error.
+ */
+static int
+baseline_when_incomplete(struct run *r, struct s2s_err *err)
+{
+	char why[3 * PATH_MAX / 2];
+	int lg;
+
+	lg = state_stash_paths(r->sdir, r->o->domain, "last-good", r->prev_cert, r->prev_key, err) == 0;
+	if (!guard_target_incomplete(&r->target, lg, why, sizeof(why)))
+		return 0;	/* nothing deployed yet */
+	if (!lg)
+		return err_set(err, S2S_EINVAL, "%s, and there is no last-good copy to compare with "
+		    "or hold on to: repair the target or deploy by hand", why);
+	action(r, "target", 0, "%s", why);
+	r->have_prev = r->prev_is_deployed = 1;
+	action(r, "baseline", 1, "the baseline is s2sguard's last-good copy %s (what the target "
+	    "held when s2sguard last deployed)", r->prev_cert);
+	return 0;
+}
+
+/*
  * What is deployed now becomes the last-good copy, unless it already is the
  * candidate (acme.sh with --key-file/--fullchain-file wrote it there before
  * calling us): then the last-good copy from an earlier run is the baseline.
@@ -168,7 +193,7 @@ load_deployed(struct run *r, struct s2s_err *err)
 		r->have_target = 1;
 		rc = deploy_pair_load_target(&r->target, &cur, err);
 		if (rc == S2S_ENOTFOUND)
-			return 0;
+			return baseline_when_incomplete(r, err);
 		if (rc != 0)
 			return rc;
 		if (same_pair(&cur, &r->cand)) {
@@ -404,7 +429,8 @@ add_arg(const char **argv, size_t *n, size_t max, const char *a, const char *b)
  * s2sguard-reissue in its plain-files mode (s2sguard-reissue(1)):
  *   --server URL --account-key FILE --cert CAND --key CANDKEY
  *   --out-fullchain DIR/fullchain.pem [--profile P] [--contact mailto:E
- *   --agree-tos] [--tls-ca-file F] [--ca-file F] [reissue_args...]
+ *   --agree-tos] [--tls-ca-file F] [--eab-kid K --eab-hmac-key-file F]
+ *   [--ca-file F] [reissue_args...]
  * It verifies the new chain (trust, clientAuth, names, key) before writing.
  */
 static int
@@ -444,6 +470,10 @@ stage_reissue(struct run *r, struct s2s_err *err)
 	}
 	if (d->reissue_ca_bundle != NULL)
 		add_arg(argv, &n, 64, "--tls-ca-file", d->reissue_ca_bundle);
+	if (d->reissue_eab_kid != NULL) {	/* the key as a file: a command line is public */
+		add_arg(argv, &n, 64, "--eab-kid", d->reissue_eab_kid);
+		add_arg(argv, &n, 64, "--eab-hmac-key-file", d->reissue_eab_hmac_key_file);
+	}
 	if (r->o->cfg->ca_file != NULL)
 		add_arg(argv, &n, 64, "--ca-file", r->o->cfg->ca_file);
 	for (i = 0; i < d->reissue_args.n; i++)

@@ -13,6 +13,7 @@
 
 #include "config.h"
 #include "deadline.h"
+#include "deploy.h"
 #include "err.h"
 #include "log.h"
 
@@ -60,6 +61,15 @@ int	guard_run(const struct guard_opts *o, json_t **report, int *exit_status,
 /* Gather the peer list of a domain: peers, peers_file, peers_command (or discovery). */
 int	guard_peers(const struct config *cfg, const struct cfg_domain *dom, const char *domain,
 	    const struct deadline *dl, struct strlist *out, json_t *notes, struct s2s_err *err);
+
+/*
+ * Is the target broken, i.e. missing files while something was deployed:
+ * half a pair (one of certificate and key), or nothing at all while
+ * s2sguard has a last-good copy? Then 1 and a sentence naming the missing
+ * file in why; 0 when complete or nothing was ever deployed.
+ */
+int	guard_target_incomplete(const struct deploy_target *t, int have_last_good,
+	    char *why, size_t len);
 
 /* Render the decision and actions for a person (after report_render_text). */
 void	guard_render_text(FILE *fp, const json_t *report);
