@@ -180,6 +180,52 @@ last_probe_counts(const struct config *cfg, struct dstat *ds)
 	json_decref(st);
 }
 
+struct print_ctx {
+	const struct args	*a;
+	const struct config	*cfg;
+	struct s2s_log		*log;
+};
+
+static void
+print_report(const json_t *report, void *arg)
+{
+	const struct print_ctx *c = arg;
+
+	if (!c->a->quiet && c->a->json)
+		report_print_json(stdout, report);
+	else if (!c->a->quiet) {
+		report_render_text(stdout, report);
+		guard_render_text(stdout, report);
+	}
+	notify_report(c->cfg, report, c->log);
+}
+
+/*
+ * Renewals a hook run queued because another run held the domain (and
+ * that run did not process, e.g. it was killed): through the pipeline as
+ * the hook would. A queue still locked by a running s2sguard is that
+ * run's to drain: nothing to report here.
+ */
+static int
+run_queued(const struct args *a, const struct config *cfg, const struct cfg_domain *d,
+    struct s2s_log *log)
+{
+	struct print_ctx c = { a, cfg, log };
+	struct guard_opts o;
+	int status;
+
+	memset(&o, 0, sizeof(o));
+	o.cfg = cfg;
+	o.dom = d;
+	o.domain = d->name;
+	o.log = log;
+	o.now = a->now;
+	o.tool = "s2sguard-check";
+	o.dry_run = a->dry_run;
+	status = guard_drain_queue(&o, print_report, &c);
+	return status == GUARD_QUEUED ? GUARD_NOTHING : status;
+}
+
 static int
 run_pending(const struct args *a, const struct config *cfg, const struct cfg_domain *d,
     struct s2s_log *log)
@@ -283,7 +329,7 @@ static int
 worse(int a, int b)
 {
 	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 0, [GUARD_WARNED] = 2,
-	    [GUARD_HELD] = 3, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5 };
+	    [GUARD_HELD] = 3, [GUARD_QUEUED] = 0, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5 };
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -351,6 +397,7 @@ main(int argc, char **argv)
 			continue;
 		ds[n].name = d->name;
 		ds[n].exit = run_pending(&a, cfg, d, &log);
+		ds[n].exit = worse(ds[n].exit, run_queued(&a, cfg, d, &log));
 		if (ds[n].exit == GUARD_NOTHING)
 			ds[n].exit = GUARD_DEPLOYED;
 		status = worse(status, ds[n].exit);

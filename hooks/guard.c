@@ -20,6 +20,7 @@
 #include "mem.h"
 #include "policy.h"
 #include "probe.h"
+#include "queue.h"
 #include "report.h"
 #include "state.h"
 
@@ -43,6 +44,8 @@ struct run {
 	struct guard_dane	*dane;
 	int			 reissued;	/* the candidate now is a re-issue */
 	int			 stale;		/* check: pending dropped, nothing to do */
+	int			 queued;	/* the lock stayed busy: the candidate is queued */
+	int			 gone;		/* the queued entry was processed meanwhile */
 	int			 exit;
 };
 
@@ -760,6 +763,18 @@ fill_report(struct run *r)
 	json_object_set_new(rep, "exit", json_integer(r->exit));
 }
 
+/* A queued entry the run got the lock for is done with: drop it (not in a dry run). */
+static void
+queued_done(struct run *r)
+{
+	struct s2s_err err = { 0 };
+
+	if (r->o->queued_entry == NULL || r->lock == NULL || r->gone || r->o->dry_run)
+		return;
+	if (queue_drop(r->o->queued_entry, &err) != 0)
+		log_msg(r->o->log, LOG_ERR, "%s: queue: %s", r->o->domain, err.msg);
+}
+
 static void
 run_free(struct run *r)
 {
@@ -786,7 +801,8 @@ stale_pending(struct run *r)
 
 	const struct cert_summary *c, *p;
 
-	if (!r->o->candidate_is_pending || r->prev_ins == NULL || !r->prev_is_deployed)
+	if (!(r->o->candidate_is_pending || r->o->queued_entry != NULL) || r->prev_ins == NULL ||
+	    !r->prev_is_deployed)
 		return 0;
 	c = &r->ins->certs[0];
 	p = &r->prev_ins->certs[0];
@@ -799,6 +815,11 @@ stale_pending(struct run *r)
 	    (c->not_before == p->not_before && strcmp(c->serial, p->serial) != 0))
 		return 0;
 	r->stale = 1;
+	if (r->o->queued_entry != NULL) {
+		action(r, "drop-queued", 1, "%sthe queued certificate is older than, or the same "
+		    "as, the deployed one", r->o->dry_run ? "dry run: would drop it: " : "");
+		return 1;
+	}
 	if (r->o->dry_run) {
 		action(r, "none", 1, "dry run: would drop the pending certificate, older than or the same as the deployed one");
 		return 1;
@@ -809,6 +830,70 @@ stale_pending(struct run *r)
 	return 1;
 }
 
+/* ---- the domain's lock, and the queue when it stays busy ---------------- */
+
+/* A queued entry tries once; any other run waits up to half its deadline. */
+static int
+lock_wait_ms(const struct run *r)
+{
+	int left;
+
+	if (r->o->queued_entry != NULL)
+		return 0;
+	left = deadline_left_ms(&r->o->dl) / 2;
+	return left < 1000 ? 1000 : left;
+}
+
+static int
+queue_candidate(struct run *r, int waited_ms, struct s2s_err *err)
+{
+	char path[PATH_MAX];
+	struct s2s_err qerr = { 0 };
+
+	if (queue_add(r->sdir, r->o->domain, &r->cand, path, &qerr) != 0) {
+		action(r, "queue", 0, "another s2sguard run held %s for %d s, and the new "
+		    "certificate could not be queued: %s", r->o->domain, (waited_ms + 500) / 1000, qerr.msg);
+		return err_set(err, S2S_EBUSY, "%s: another s2sguard run holds this domain; "
+		    "queueing failed: %s", r->o->domain, qerr.msg);
+	}
+	r->queued = 1;
+	action(r, "queue", 1, "another s2sguard run held %s for %d s: the new certificate is "
+	    "queued in %s; that run processes it when it ends, or the next s2sguard-check does",
+	    r->o->domain, (waited_ms + 500) / 1000, path);
+	return 0;
+}
+
+/*
+ * Take the domain's lock. When it stays busy, a new renewal of a
+ * configured domain is queued and a queued entry stays where it is: both
+ * return 0 with r->queued set. A queued entry that is gone was processed
+ * by another run: r->gone.
+ */
+static int
+lock_or_queue(struct run *r, struct s2s_err *err)
+{
+	const struct guard_opts *o = r->o;
+	int wait = lock_wait_ms(r), rc;
+
+	rc = state_lock_acquire(r->sdir, o->domain, wait, &r->lock, err);
+	if (rc == S2S_EBUSY && o->queued_entry != NULL) {
+		r->queued = 1;
+		action(r, "queue", 1, "another s2sguard run holds %s: the queued certificate %s "
+		    "stays queued for it", o->domain, o->queued_entry);
+		return 0;
+	}
+	if (rc == S2S_EBUSY && o->dom != NULL && !o->candidate_is_pending && !o->dry_run)
+		return queue_candidate(r, wait, err);
+	if (rc != 0)
+		return rc;
+	if (o->queued_entry != NULL && !queue_entry_exists(o->queued_entry)) {
+		r->gone = 1;
+		action(r, "none", 1, "the queued certificate %s was processed by another run",
+		    o->queued_entry);
+	}
+	return 0;
+}
+
 /* Steps up to the decision; returns 0 or an error (nothing changed yet). */
 static int
 prepare(struct run *r, struct s2s_err *err)
@@ -816,11 +901,16 @@ prepare(struct run *r, struct s2s_err *err)
 	const struct guard_opts *o = r->o;
 	int rc;
 
-	if ((rc = state_dir_ensure(r->sdir, err)) != 0 ||
-	    (rc = state_lock_acquire(r->sdir, o->domain, 10000, &r->lock, err)) != 0 ||
-	    (rc = state_load(r->sdir, o->domain, &r->st, err)) != 0)
+	if ((rc = state_dir_ensure(r->sdir, err)) != 0)
 		return rc;
-	if ((rc = load_candidate(r, err)) != 0)
+	/* a new renewal is read first, so that it can be queued if the lock stays busy */
+	if (o->queued_entry == NULL && (rc = load_candidate(r, err)) != 0)
+		return rc;
+	if ((rc = lock_or_queue(r, err)) != 0 || r->queued || r->gone)
+		return rc;
+	if (o->queued_entry != NULL && (rc = load_candidate(r, err)) != 0)
+		return rc;
+	if ((rc = state_load(r->sdir, o->domain, &r->st, err)) != 0)
 		return rc;
 	if (o->candidate_is_pending) {
 		snprintf(r->cand_cert, sizeof(r->cand_cert), "%s", o->cert_path);
@@ -894,10 +984,15 @@ guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct 
 	if ((rc = prepare(&r, err)) != 0) {
 		json_object_set_new(r.report, "error", json_string(err->msg));
 		fill_report(&r);
+		queued_done(&r);
 		run_free(&r);
 		return rc;
 	}
-	if (r.stale)	/* check: nothing to do is a clean run (s2sguard-check(1)) */
+	if (r.queued)
+		r.exit = GUARD_QUEUED;
+	else if (r.gone)
+		r.exit = GUARD_NOTHING;
+	else if (r.stale)	/* check: nothing to do is a clean run (s2sguard-check(1)) */
 		r.exit = o->candidate_is_pending ? GUARD_DEPLOYED : GUARD_NOTHING;
 	else {
 		if (r.dec.action == DECIDE_REISSUE && !o->dry_run)
@@ -908,10 +1003,71 @@ guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct 
 	fill_report(&r);
 	if (r.st != NULL && !o->dry_run && state_save(r.sdir, o->domain, r.st, err) != 0)
 		log_msg(o->log, LOG_ERR, "%s: %s", o->domain, err->msg);
-	if (state_report_write(r.sdir, o->domain, o->tool + (strncmp(o->tool, "s2sguard-", 9) == 0 ? 9 : 0),
+	/* an entry that merely stays queued has nothing to report */
+	if (!(r.queued && o->queued_entry != NULL) &&
+	    state_report_write(r.sdir, o->domain, o->tool + (strncmp(o->tool, "s2sguard-", 9) == 0 ? 9 : 0),
 	    r.report, NULL, err) != 0)
 		log_msg(o->log, LOG_ERR, "%s: report: %s", o->domain, err->msg);
 	*exit_status = r.exit;
+	queued_done(&r);
 	run_free(&r);
 	return 0;
+}
+
+static int
+drain_rank(int e)
+{
+	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 1, [GUARD_WARNED] = 2,
+	    [GUARD_HELD] = 3, [GUARD_QUEUED] = 4, [GUARD_ROLLED_BACK] = 5, [GUARD_ERROR] = 6 };
+
+	return e >= 0 && e <= GUARD_QUEUED ? rank[e] : 6;
+}
+
+int
+guard_drain_queue(const struct guard_opts *base,
+    void (*emit)(const json_t *report, void *arg), void *arg)
+{
+	char entry[PATH_MAX] = "", cert[PATH_MAX + 16], key[PATH_MAX + 16];
+	struct s2s_err err = { 0 };
+	struct guard_opts o;
+	struct strlist l;
+	json_t *report;
+	int worst = GUARD_NOTHING, status, i;
+
+	for (i = 0; i < QUEUE_MAX_ENTRIES; i++) {
+		if (queue_list(base->cfg->state_dir, base->domain, &l, &err) != 0) {
+			log_msg(base->log, LOG_ERR, "%s: queue: %s", base->domain, err.msg);
+			break;
+		}
+		/* empty, or the oldest was not dropped (a dry run): done */
+		if (l.n == 0 || strcmp(l.v[0], entry) == 0) {
+			strlist_clear(&l);
+			break;
+		}
+		snprintf(entry, sizeof(entry), "%s", l.v[0]);
+		strlist_clear(&l);
+		snprintf(cert, sizeof(cert), "%s/cert.pem", entry);
+		snprintf(key, sizeof(key), "%s/key.pem", entry);
+		o = *base;
+		o.queued_entry = entry;
+		o.cert_path = cert;
+		o.key_path = key;
+		o.chain_path = NULL;
+		o.prev_cert_path = o.prev_key_path = NULL;
+		o.client = NULL;
+		o.candidate_is_pending = 0;
+		o.allow_reissue = 1;	/* a queued renewal is treated as the hook would */
+		o.dl = deadline_in_ms((int64_t)base->cfg->deadline * 1000);
+		report = NULL;
+		if (guard_run(&o, &report, &status, &err) != 0)
+			log_msg(base->log, LOG_ERR, "%s: %s", base->domain, err.msg);
+		if (report != NULL && status != GUARD_QUEUED)
+			emit(report, arg);
+		json_decref(report);
+		if (status == GUARD_QUEUED)
+			break;		/* another run holds the lock: it drains after its own */
+		if (drain_rank(status) > drain_rank(worst))
+			worst = status;
+	}
+	return worst;
 }

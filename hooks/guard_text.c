@@ -31,6 +31,7 @@ exit_meaning(json_int_t e, const json_t *report)
 	case GUARD_ERROR: return "error: nothing changed";
 	case GUARD_NOTHING: return "nothing deployed (report only)";
 	case GUARD_ROLLED_BACK: return "reload failed: previous certificate restored";
+	case GUARD_QUEUED: return "queued: another run holds the domain and processes it next";
 	}
 	return "?";
 }
