@@ -16,6 +16,7 @@
 #include "deploy.h"
 #include "guard.h"
 #include "guard_dane.h"
+#include "guard_served.h"
 #include "inspect.h"
 #include "mem.h"
 #include "policy.h"
@@ -524,6 +525,62 @@ reload(struct run *r, const char *why)
 	return status == 0 ? 0 : -1;
 }
 
+/*
+ * Does the server present what it should: after a deploy's reload the new
+ * certificate (retrying while the reload settles), during a hold the
+ * deployed one? The outcome goes into the report, the state (for the
+ * metrics) and the actions; a wrong certificate is a failed action.
+ */
+static enum guard_served_outcome
+verify_served(struct run *r, int after_reload)
+{
+	const struct guard_opts *o = r->o;
+	struct guard_served_candidate cands[1];
+	struct guard_served_in in;
+	struct deploy_pair held = { 0 };
+	struct s2s_err err = { 0 };
+	enum guard_served_outcome out;
+	char msg[1400], what[PATH_MAX + 64], now[32];
+	json_t *rep = NULL;
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = o->cfg;
+	in.dom = o->dom;
+	in.domain = o->domain;
+	in.after_reload = after_reload;
+	in.dl = o->dl;
+	in.log = o->log;
+	in.cands = cands;
+	if (after_reload) {
+		in.want_pem = r->cand.cert;
+		in.want_len = r->cand.cert_len;
+		cands[0].path = r->have_prev && r->prev_is_deployed ? r->prev_cert : NULL;
+		cands[0].what = "the certificate deployed before";
+	} else {
+		if (!r->have_prev || !r->prev_is_deployed ||
+		    deploy_pair_load(r->prev_cert, r->prev_key, &held, &err) != 0)
+			return GUARD_SERVED_SKIPPED;
+		in.want_pem = held.cert;
+		in.want_len = held.cert_len;
+		snprintf(what, sizeof(what), o->candidate_is_pending ? "the held certificate (%s)" :
+		    "the new certificate from %s, the ACME client's file", o->cert_path);
+		cands[0].path = o->cert_path;
+		cands[0].what = what;
+	}
+	in.ncands = cands[0].path != NULL;
+	out = guard_served_check(&in, &rep, msg, sizeof(msg));
+	deploy_pair_clear(&held);
+	action(r, "verify-served", out != GUARD_SERVED_WRONG, "%s", msg);
+	if (rep != NULL) {
+		report_time_iso(time(NULL), now, sizeof(now));
+		json_object_set_new(rep, "time", json_string(now));
+		json_object_set_new(rep, "after", json_string(after_reload ? "reload" : "hold"));
+		json_object_set(r->report, "served", rep);
+		json_object_set_new(r->st, "served", rep);
+	}
+	return out;
+}
+
 static int
 act_deploy(struct run *r)
 {
@@ -538,8 +595,13 @@ act_deploy(struct run *r)
 		action(r, "deploy", 1, "%s installed", r->reissued ? "re-issued certificate" : "new certificate");
 	} else
 		action(r, "deploy", 1, "the new certificate was already in place");
-	if (reload(r, "after deploy") == 0)
-		return r->dec.action == DECIDE_DEPLOY && !r->reissued ? GUARD_DEPLOYED : GUARD_WARNED;
+	if (reload(r, "after deploy") == 0) {
+		int ex = r->dec.action == DECIDE_DEPLOY && !r->reissued ? GUARD_DEPLOYED : GUARD_WARNED;
+
+		if (verify_served(r, 1) == GUARD_SERVED_WRONG)
+			ex = GUARD_WARNED;
+		return ex;
+	}
 	if (!r->have_prev) {
 		action(r, "rollback", 0, "no previous pair to restore");
 		return GUARD_ERROR;
@@ -710,6 +772,7 @@ stage_act(struct run *r)
 	if (r->dec.action == DECIDE_HOLD) {
 		record_pending(r);
 		restore_if_overwritten(r);
+		verify_served(r, 0);
 		return GUARD_HELD;
 	}
 	r->exit = act_deploy(r);
