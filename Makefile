@@ -34,7 +34,7 @@ SAN_CFLAGS	= -std=c11 $(WARN) -O1 -g -fno-omit-frame-pointer \
 		  -fsanitize=address,undefined -fno-sanitize-recover=undefined $(PKG_CFLAGS)
 
 # Mains: hooks/NAME.c -> build/s2sguard-NAME; acme/reissue.c -> s2sguard-reissue
-MAIN_SRC	= $(wildcard hooks/inspect.c hooks/probe.c hooks/hook.c hooks/check.c acme/reissue.c)
+MAIN_SRC	= $(wildcard hooks/inspect.c hooks/probe.c hooks/hook.c hooks/check.c hooks/doctor.c acme/reissue.c)
 BINS		= $(patsubst %,build/s2sguard-%,$(basename $(notdir $(MAIN_SRC))))
 LIB_SRC		= $(wildcard lib/*.c)
 ACME_SRC	= $(filter-out $(MAIN_SRC),$(wildcard acme/*.c))

@@ -97,10 +97,33 @@ struct dstat {
 	int		 exit;
 };
 
+/*
+ * The deployed pair cannot be read: a broken target (a file missing while
+ * something was deployed) or an unreadable one is an error the check
+ * reports (exit 3), never a silent 0. Nothing deployed yet is fine.
+ */
+static int
+deployed_unreadable(const struct config *cfg, const struct cfg_domain *d,
+    const struct deploy_target *t, int rc, const struct s2s_err *err, struct s2s_log *log)
+{
+	char c[PATH_MAX], k[PATH_MAX], why[3 * PATH_MAX / 2];
+	struct s2s_err e2 = { 0 };
+	int lg = state_stash_paths(cfg->state_dir, d->name, "last-good", c, k, &e2) == 0;
+
+	if (rc == S2S_ENOTFOUND && !guard_target_incomplete(t, lg, why, sizeof(why)))
+		return 0;
+	if (rc != S2S_ENOTFOUND)
+		snprintf(why, sizeof(why), "%s", err->msg);
+	log_msg(log, LOG_ERR, "%s: the deployed pair cannot be read: %s; %s", d->name, why,
+	    lg ? "renewals are judged against s2sguard's last-good copy until it is repaired" :
+	    "repair the target or deploy by hand");
+	return GUARD_ERROR;
+}
+
 /* Inspect the deployed pair (for the metrics) without changing anything. */
-static void
+static int
 inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t now,
-    struct dstat *ds)
+    struct dstat *ds, struct s2s_log *log)
 {
 	struct deploy_target t;
 	struct deploy_pair p;
@@ -111,9 +134,12 @@ inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t no
 	X509_STORE *store = NULL;
 	const char *domains[1] = { d->name };
 
-	if (d->target == TARGET_NONE || deploy_target_from_config(d, &t, &err) != 0 ||
-	    deploy_pair_load_target(&t, &p, &err) != 0)
-		return;
+	int rc;
+
+	if (d->target == TARGET_NONE || deploy_target_from_config(d, &t, &err) != 0)
+		return 0;
+	if ((rc = deploy_pair_load_target(&t, &p, &err)) != 0)
+		return deployed_unreadable(cfg, d, &t, rc, &err, log);
 	memset(&io, 0, sizeof(io));
 	io.domains = domains;
 	io.ndomains = 1;
@@ -129,6 +155,7 @@ inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t no
 	X509_STORE_free(store);
 	cert_chain_free(chain);
 	deploy_pair_clear(&p);
+	return 0;
 }
 
 /* Peer counts from the state's last probe. */
@@ -151,6 +178,52 @@ last_probe_counts(const struct config *cfg, struct dstat *ds)
 		probe_results_free(res);
 	}
 	json_decref(st);
+}
+
+struct print_ctx {
+	const struct args	*a;
+	const struct config	*cfg;
+	struct s2s_log		*log;
+};
+
+static void
+print_report(const json_t *report, void *arg)
+{
+	const struct print_ctx *c = arg;
+
+	if (!c->a->quiet && c->a->json)
+		report_print_json(stdout, report);
+	else if (!c->a->quiet) {
+		report_render_text(stdout, report);
+		guard_render_text(stdout, report);
+	}
+	notify_report(c->cfg, report, c->log);
+}
+
+/*
+ * Renewals a hook run queued because another run held the domain (and
+ * that run did not process, e.g. it was killed): through the pipeline as
+ * the hook would. A queue still locked by a running s2sguard is that
+ * run's to drain: nothing to report here.
+ */
+static int
+run_queued(const struct args *a, const struct config *cfg, const struct cfg_domain *d,
+    struct s2s_log *log)
+{
+	struct print_ctx c = { a, cfg, log };
+	struct guard_opts o;
+	int status;
+
+	memset(&o, 0, sizeof(o));
+	o.cfg = cfg;
+	o.dom = d;
+	o.domain = d->name;
+	o.log = log;
+	o.now = a->now;
+	o.tool = "s2sguard-check";
+	o.dry_run = a->dry_run;
+	status = guard_drain_queue(&o, print_report, &c);
+	return status == GUARD_QUEUED ? GUARD_NOTHING : status;
 }
 
 static int
@@ -256,7 +329,7 @@ static int
 worse(int a, int b)
 {
 	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 0, [GUARD_WARNED] = 2,
-	    [GUARD_HELD] = 3, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5 };
+	    [GUARD_HELD] = 3, [GUARD_QUEUED] = 0, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5 };
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -324,10 +397,14 @@ main(int argc, char **argv)
 			continue;
 		ds[n].name = d->name;
 		ds[n].exit = run_pending(&a, cfg, d, &log);
+		ds[n].exit = worse(ds[n].exit, run_queued(&a, cfg, d, &log));
 		if (ds[n].exit == GUARD_NOTHING)
 			ds[n].exit = GUARD_DEPLOYED;
 		status = worse(status, ds[n].exit);
-		inspect_deployed(cfg, d, a.now, &ds[n]);
+		if (inspect_deployed(cfg, d, a.now, &ds[n], &log) != 0) {
+			ds[n].exit = GUARD_ERROR;
+			status = worse(status, GUARD_ERROR);
+		}
 		last_probe_counts(cfg, &ds[n]);
 		if (ds[n].have_cert && ds[n].days_left <= d->hold_min_days)
 			log_msg(&log, LOG_WARNING, "%s: the deployed certificate has %ld day(s) left",

@@ -537,6 +537,16 @@ xmpp_format_header(char *buf, size_t len, const char *from, const char *to,
 }
 
 int
+xmpp_format_client_header(char *buf, size_t len, const char *to, struct s2s_err *err)
+{
+	if (!xmpp_domain_valid(to))
+		return err_set(err, S2S_EINVAL, "stream header: invalid domain name");
+	return xmpp_out(buf, len, snprintf(buf, len,
+	    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+	    "xmlns:stream='" XMPP_NS_STREAM "' to='%s' version='1.0'>", to), err);
+}
+
+int
 xmpp_format_starttls(char *buf, size_t len, struct s2s_err *err)
 {
 	return xmpp_out(buf, len, snprintf(buf, len,
