@@ -64,6 +64,7 @@ group = prosody
 reload = kill -HUP \$(cat $T/own/prosody.pid) && echo "prosody reloaded with \$(openssl x509 -in $CERTS/xmpp.example.test.crt -noout -issuer)"
 peers = ej.peer.test pr.peer.test
 connect = ej.peer.test=127.0.0.1:$ej pr.peer.test=127.0.0.1:$pr
+server = 127.0.0.1:$own
 policy = $1
 reissue_directory = $PEBBLE_DIR
 reissue_account_key = $T/ca-account.key

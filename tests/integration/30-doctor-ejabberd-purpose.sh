@@ -34,6 +34,7 @@ target = ejabberd
 pem = $T/srv/xmpp.example.test.pem
 reload = true
 policy = warn
+verify_served = no
 peers = ej.peer.test
 connect = ej.peer.test=127.0.0.1:$peer
 CONF
