@@ -237,9 +237,22 @@ run_pending(const struct args *a, const struct config *cfg, const struct cfg_dom
 	return status;
 }
 
+/* For merging results of one check and domain: the worst status wins. */
+static int
+doctor_rank(enum doctor_status st)
+{
+	switch (st) {
+	case DOCTOR_FAIL: return 3;
+	case DOCTOR_WARN: return 2;
+	case DOCTOR_OK: return 1;
+	default: return 0;
+	}
+}
+
 /*
  * s2sguard-doctor's checks (read-only) for the metrics: one entry per
- * check and domain. *out NULL and 0 entries when they could not run.
+ * check and domain (a check with several results for one domain counts
+ * with its worst). *out NULL and 0 entries when they could not run.
  */
 static size_t
 doctor_metrics(const struct config *cfg, const char *only, time_t now,
@@ -248,7 +261,8 @@ doctor_metrics(const struct config *cfg, const char *only, time_t now,
 	struct doctor_results res = { 0 };
 	struct doctor_opts o;
 	struct s2s_err err = { 0 };
-	size_t n = 0;
+	int *rank = NULL;
+	size_t n = 0, i, k;
 
 	*out = NULL;
 	memset(&o, 0, sizeof(o));
@@ -258,16 +272,32 @@ doctor_metrics(const struct config *cfg, const char *only, time_t now,
 	o.ndomains = only != NULL;
 	o.now = now;
 	o.root = "";
-	if (doctor_run(&o, &res, &err) == 0 && res.n > 0 &&
-	    (*out = mem_calloc(res.n, sizeof(**out))) != NULL)
-		for (n = 0; n < res.n; n++) {
-			snprintf((*out)[n].name, sizeof((*out)[n].name), "%s", res.v[n].name);
-			snprintf((*out)[n].domain, sizeof((*out)[n].domain), "%s", res.v[n].domain);
-			snprintf((*out)[n].status, sizeof((*out)[n].status), "%s",
-			    doctor_status_name(res.v[n].status));
+	if (doctor_run(&o, &res, &err) != 0 || res.n == 0 ||
+	    (*out = mem_calloc(res.n, sizeof(**out))) == NULL ||
+	    (rank = mem_calloc(res.n, sizeof(*rank))) == NULL)
+		goto done;
+	for (i = 0; i < res.n; i++) {
+		const struct doctor_result *d = &res.v[i];
+
+		for (k = 0; k < n; k++)
+			if (strcmp((*out)[k].name, d->name) == 0 && strcmp((*out)[k].domain, d->domain) == 0)
+				break;
+		if (k == n) {
+			snprintf((*out)[k].name, sizeof((*out)[k].name), "%s", d->name);
+			snprintf((*out)[k].domain, sizeof((*out)[k].domain), "%s", d->domain);
+			rank[k] = -1;
+			n++;
 		}
+		if (doctor_rank(d->status) > rank[k]) {
+			rank[k] = doctor_rank(d->status);
+			snprintf((*out)[k].status, sizeof((*out)[k].status), "%s",
+			    doctor_status_name(d->status));
+		}
+	}
+done:
+	mem_free(rank);
 	doctor_results_clear(&res);
-	return n;
+	return *out != NULL ? n : 0;
 }
 
 static int

@@ -129,7 +129,8 @@ check_deployed_refresh(const struct config *cfg, const struct cfg_domain *d, tim
 	if (cert_chain_parse(f.pair.cert, f.pair.cert_len, d->name, &chain, &err) != 0 ||
 	    cert_sha256_hex(cert_chain_get(chain, 0), f.sha) != 0)
 		goto out;
-	if ((rc = state_lock_acquire(cfg->state_dir, d->name, 10000, &lock, &err)) != 0 ||
+	if ((rc = state_dir_ensure(cfg->state_dir, &err)) != 0 ||
+	    (rc = state_lock_acquire(cfg->state_dir, d->name, 10000, &lock, &err)) != 0 ||
 	    (rc = state_load(cfg->state_dir, d->name, &f.st, &err)) != 0) {
 		log_msg(log, LOG_ERR, "%s: %s", d->name, err.msg);
 		goto out;
