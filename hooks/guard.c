@@ -48,6 +48,7 @@ struct run {
 	int			 queued;	/* the lock stayed busy: the candidate is queued */
 	int			 gone;		/* the queued entry was processed meanwhile */
 	int			 exit;
+	char			 probed_sha[65], probed_base_sha[65];	/* last stage_probe's pair */
 };
 
 static void	action(struct run *r, const char *what, int ok, const char *fmt, ...)
@@ -294,60 +295,23 @@ want_probe(const struct run *r)
 	return m == PROBE_ALWAYS || !r->ins->client.ok;
 }
 
+static void	leaf_sha256_file(const char *path, char out[65]);
+
 static int
 stage_probe(struct run *r, struct s2s_err *err)
 {
 	const struct guard_opts *o = r->o;
-	const struct cfg_domain *d = o->dom;
-	struct probe_override *ov = NULL;
-	char **specs = NULL;
-	struct probe_opts po;
-	size_t i, nov = 0;
-	int rc = 0;
 
 	probe_results_free(r->probes);
 	r->probes = NULL;
-	memset(&po, 0, sizeof(po));
-	if (d != NULL && d->connect.n > 0) {
-		ov = mem_calloc(d->connect.n, sizeof(*ov));
-		specs = mem_calloc(d->connect.n, sizeof(*specs));
-		if (ov == NULL || specs == NULL) {
-			rc = err_set(err, S2S_ENOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < d->connect.n; i++) {
-			if ((specs[i] = mem_strdup(d->connect.v[i])) == NULL) {
-				rc = err_set(err, S2S_ENOMEM, "out of memory");
-				goto out;
-			}
-			if ((rc = probe_override_parse(specs[i], &ov[nov], err)) != 0)
-				goto out;
-			nov++;
-		}
-	}
-	po.from = o->domain;
-	po.cert_path = r->cand_cert;
-	po.key_path = r->cand_key;
-	if (r->have_prev) {
-		po.baseline_cert_path = r->prev_cert;
-		po.baseline_key_path = r->prev_key;
-	}
-	po.peers = (const char *const *)r->peers.v;
-	po.npeers = r->peers.n;
-	po.overrides = ov;
-	po.noverrides = nov;
-	po.timeout_ms = o->cfg->probe_timeout * 1000;
-	po.deadline = stage_deadline(r);
-	po.resolver = o->cfg->resolver;
-	po.ca_file = o->cfg->ca_file;
-	po.log = o->log;
-	rc = probe_run_as_user(&po, o->cfg->probe_user, &r->probes, err);
-out:
-	for (i = 0; specs != NULL && i < d->connect.n; i++)
-		mem_free(specs[i]);
-	mem_free(specs);
-	mem_free(ov);
-	return rc;
+	/* what was probed, for the state's last_probe (the files may go before) */
+	leaf_sha256_file(r->cand_cert, r->probed_sha);
+	r->probed_base_sha[0] = '\0';
+	if (r->have_prev)
+		leaf_sha256_file(r->prev_cert, r->probed_base_sha);
+	return guard_probe(o->cfg, o->dom, o->domain, r->cand_cert, r->cand_key,
+	    r->have_prev ? r->prev_cert : NULL, r->have_prev ? r->prev_key : NULL, &r->peers,
+	    stage_deadline(r), o->log, &r->probes, err);
 }
 
 static enum peer_state
@@ -783,16 +747,38 @@ stage_act(struct run *r)
 
 /* ---- state and report ------------------------------------------------- */
 
+/* Hex SHA-256 of the first certificate of a file; "" when unreadable. */
+static void
+leaf_sha256_file(const char *path, char out[65])
+{
+	struct cert_chain *c = NULL;
+	struct s2s_err err;
+
+	out[0] = '\0';
+	if (cert_chain_load(path, &c, &err) == 0)
+		cert_sha256_hex(cert_chain_get(c, 0), out);
+	cert_chain_free(c);
+}
+
+/*
+ * The state's last_probe: when, which certificate was probed (cert_sha256)
+ * and, with a baseline, which deployed one beside it (baseline_sha256), so
+ * that s2sguard-check's metrics only use verdicts about the certificate
+ * deployed when they are written.
+ */
 static void
 note_probes(struct run *r)
 {
 	char now[32];
+	time_t t = time(NULL);
 	size_t i;
 
 	if (r->probes == NULL)
 		return;
-	report_time_iso(time(NULL), now, sizeof(now));
-	json_object_set_new(r->st, "last_probe", json_pack("{s:s, s:o}", "time", now,
+	report_time_iso(t, now, sizeof(now));
+	json_object_set_new(r->st, "last_probe", json_pack("{s:s, s:I, s:s, s:s, s:o}",
+	    "time", now, "epoch", (json_int_t)(r->o->now != 0 ? r->o->now : t),
+	    "cert_sha256", r->probed_sha, "baseline_sha256", r->probed_base_sha,
 	    "probes", probe_results_to_json(r->probes)));
 	/* when each failing peer was first seen failing; forgotten once it accepts */
 	for (i = 0; i < r->probes->n; i++)

@@ -16,6 +16,7 @@
 #include "deploy.h"
 #include "err.h"
 #include "log.h"
+#include "probe.h"
 
 /* Exit status of s2sguard-hook (documented in s2sguard-hook(1)). */
 enum guard_exit {
@@ -90,6 +91,16 @@ int	guard_peers(const struct config *cfg, const struct cfg_domain *dom, const ch
  */
 int	guard_target_incomplete(const struct deploy_target *t, int have_last_good,
 	    char *why, size_t len);
+
+/*
+ * Probe `peers` with cert/key (and base_cert/base_key as the baseline, or
+ * NULL), as the configured probe_user, through the domain's connect
+ * overrides (dom may be NULL). Results as probe_run().
+ */
+int	guard_probe(const struct config *cfg, const struct cfg_domain *dom, const char *domain,
+	    const char *cert, const char *key, const char *base_cert, const char *base_key,
+	    const struct strlist *peers, struct deadline dl, const struct s2s_log *log,
+	    struct probe_results **out, struct s2s_err *err);
 
 /* Render the decision and actions for a person (after report_render_text). */
 void	guard_render_text(FILE *fp, const json_t *report);

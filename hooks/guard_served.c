@@ -173,6 +173,9 @@ outcome_line(const struct guard_served_in *in, enum served_cmp cmp, const char *
 	else if (cmp == SERVED_CMP_DIFFERS && in->after_reload)
 		snprintf(msg, len, "the reload did not make the server use the new certificate: %s",
 		    detail);
+	else if (cmp == SERVED_CMP_DIFFERS && in->in_check)
+		snprintf(msg, len, "the server does not present the deployed certificate (reload "
+		    "it, and check that it reads s2sguard's target): %s", detail);
 	else if (cmp == SERVED_CMP_DIFFERS)
 		snprintf(msg, len, "the server does not present the deployed certificate, so it "
 		    "does not read s2sguard's target and a hold cannot hold: %s", detail);

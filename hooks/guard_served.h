@@ -38,6 +38,7 @@ struct guard_served_in {
 	const struct guard_served_candidate *cands;
 	size_t			 ncands;
 	int			 after_reload;	/* retry until reload_timeout */
+	int			 in_check;	/* s2sguard-check, nothing held: no hold to speak of */
 	struct deadline		 dl;		/* the run's */
 	const struct s2s_log	*log;
 };

@@ -14,7 +14,7 @@ libexpat1-dev libunbound-dev libinih-dev libcmocka-dev clang libclang-rt-dev
 openssl ca-certificates curl"
 PEERS="prosody lua-sec lua-unbound ejabberd erlang-p1-tls pebble certbot
 dehydrated lego unbound ldnsutils nsd python3 python3-aiosmtpd python3-cryptography faketime hyperfine
-iproute2 procps psmisc time"
+iproute2 procps psmisc time prometheus"
 PACKAGING="debhelper devscripts lintian rpm man-db groff-base systemd adduser"
 
 release=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}") || release=""
@@ -47,8 +47,9 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 echo "deps: installing$missing" >&2
-# Keep packaged daemons (prosody, ejabberd, unbound, nsd) from starting:
-# they would take ports 53/5222/5269 that nothing here wants them on.
+# Keep packaged daemons (prosody, ejabberd, unbound, nsd, prometheus) from
+# starting: they would take ports 53/5222/5269/9090 that nothing here wants
+# them on (prometheus is here for promtool, which tests the alerting rules).
 rcd=/usr/sbin/policy-rc.d
 made_rcd=0
 if [ ! -e "$rcd" ]; then
@@ -60,7 +61,7 @@ rc=0
 apt-get install -y -q --no-install-recommends $missing >/dev/null || rc=$?
 [ "$made_rcd" -eq 1 ] && rm -f "$rcd"
 # Stop any instance that started anyway (no systemd: init scripts).
-for svc in prosody ejabberd unbound nsd; do
+for svc in prosody ejabberd unbound nsd prometheus; do
 	service "$svc" stop >/dev/null 2>&1 || true
 done
 exit $rc

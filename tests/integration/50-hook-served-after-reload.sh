@@ -6,6 +6,7 @@
 # presents the old leaf: the hook says "the reload did not make the server
 # use the new certificate" and exits 1. With a real reload (SIGHUP to this
 # Prosody) the next deploy exits 0 and the report says the new leaf is served.
+# s2sguard-check's metric s2sguard_served_matches_deployed follows: 0, then 1.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/prosody.sh"
 need_cmd prosody
@@ -25,6 +26,7 @@ conf() {
 state_dir = $T/state
 ca_file = $P/root.pem
 probe_timeout = 5
+metrics = $T/s2sguard.prom
 
 [domain xmpp.example.test]
 target = prosody
@@ -68,6 +70,9 @@ assert s["tries"] >= 2, s		# it retried within reload_timeout
 assert s["endpoints"][0]["status"] == "ok", s
 assert s["endpoints"][0]["leaf_sha256"] != sys.argv[2], s
 PY
+expect_exit 0 s2sguard-check --config "$T/s2sguard.conf" > "$T/check1.log" 2>&1
+cat "$T/check1.log"
+assert_grep '^s2sguard_served_matches_deployed\{domain="xmpp.example.test"\} 0$' "$T/s2sguard.prom"
 
 # 2. a real reload: Prosody re-reads its certificates on SIGHUP
 conf "kill -HUP \$(cat $T/pr/prosody.pid)"
@@ -85,4 +90,6 @@ s = json.load(open(sys.argv[1]))["served"]
 assert s["outcome"] == "served", s
 assert s["endpoints"][0]["leaf_sha256"] == sys.argv[2], s
 PY
+expect_exit 0 s2sguard-check --config "$T/s2sguard.conf" --quiet
+assert_grep '^s2sguard_served_matches_deployed\{domain="xmpp.example.test"\} 1$' "$T/s2sguard.prom"
 say ok
