@@ -195,7 +195,8 @@ deb rpm:
 package-check:
 	sh packaging/check.sh
 
+# --one-file-system: never into what the Debian 13 root (build/trixie) has mounted
 clean:
-	rm -rf build
+	rm -rf --one-file-system build
 
 -include $(shell find build -name '*.d' 2>/dev/null)
