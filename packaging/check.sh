@@ -191,7 +191,7 @@ check_installed() {
 	done
 
 	# units
-	units=$(dpkg -L s2sguard | grep -E '^/lib/systemd/system/.*\.(service|timer)$')
+	units=$(dpkg -L s2sguard | grep -E '^(/usr)?/lib/systemd/system/.*\.(service|timer)$')
 	if [ -z "$units" ]; then
 		bad "no systemd units installed"
 	elif [ ! -x /usr/bin/s2sguard-check ]; then
