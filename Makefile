@@ -199,4 +199,4 @@ package-check:
 clean:
 	rm -rf --one-file-system build
 
--include $(shell find build -name '*.d' 2>/dev/null)
+-include $(shell find build -path 'build/trixie*' -prune -o -name '*.d' -type f -print 2>/dev/null)

@@ -292,7 +292,9 @@ want_probe(const struct run *r)
 
 	if (r->peers.n == 0 || m == PROBE_NEVER)
 		return 0;
-	return m == PROBE_ALWAYS || !r->ins->client.ok;
+	/* either rule may be the peers': client purpose (ejabberd before
+	 * 25.07, Metronome), server purpose (Debian 13's ejabberd, Prosody) */
+	return m == PROBE_ALWAYS || !r->ins->client.ok || !r->ins->server.ok;
 }
 
 static void	leaf_sha256_file(const char *path, char out[65]);
