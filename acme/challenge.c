@@ -82,61 +82,98 @@ challenge_find(const json_t *challenges, const char *type)
 	return NULL;
 }
 
-static char *
-path_new(const char *a, const char *b)
+/*
+ * The webroot is walked with directory descriptors from the configured
+ * directory down: .well-known and acme-challenge are opened with
+ * O_NOFOLLOW|O_DIRECTORY (created with mkdirat where missing), the token
+ * is created O_EXCL|O_NOFOLLOW with mode 0644, and everything is removed
+ * relative to the same descriptors. A link planted by whoever can write
+ * the webroot is refused, never followed.
+ */
+static int
+webroot_subdir(int parent, const char *root, const char *rel, const char *name, int *fd,
+    int *created, struct s2s_err *err)
 {
-	size_t n = strlen(a) + strlen(b) + 2;
-	char *p = mem_alloc(n);
+	*created = 0;
+	if (mkdirat(parent, name, 0755) == 0)
+		*created = 1;
+	else if (errno != EEXIST)
+		return err_set(err, S2S_EIO, "%s/%s: cannot create it: %s", root, rel,
+		    strerror(errno));
+	if ((*fd = openat(parent, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) >= 0)
+		return 0;
+	if (errno == ELOOP || errno == ENOTDIR) {
+		struct stat st;
+		int link = errno == ELOOP || (fstatat(parent, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISLNK(st.st_mode));
 
-	if (p != NULL)
-		snprintf(p, n, "%s/%s", a, b);
-	return p;
+		err_set(err, S2S_EINVAL, "%s/%s: %s; refusing to write the http-01 token through "
+		    "it", root, rel, link ? "is a symbolic link" : "is not a directory");
+	} else
+		err_set(err, S2S_EIO, "%s/%s: %s", root, rel, strerror(errno));
+	if (*created)
+		unlinkat(parent, name, AT_REMOVEDIR);
+	*created = 0;
+	return S2S_EINVAL;
 }
 
 static int
-dir_ensure(char *path, char **created, struct s2s_err *err)
+webroot_token(struct solved *sv, const char *root, struct s2s_err *err)
 {
-	if (mkdir(path, 0755) == 0) {
-		*created = path;
-		return 0;
-	}
-	mem_free(path);
-	return errno == EEXIST ? 0 : err_set(err, S2S_EIO, "cannot create a directory in the "
-	    "webroot: %s", strerror(errno));
+	size_t len = strlen(sv->auth);
+	int fd, rc = 0;
+
+	fd = openat(sv->ac_fd, sv->token, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0644);
+	if (fd < 0 || fchmod(fd, 0644) != 0 || write(fd, sv->auth, len) != (ssize_t)len ||
+	    fsync(fd) != 0)
+		rc = err_set(err, S2S_EIO, "%s/.well-known/acme-challenge/%s: cannot write the "
+		    "http-01 file: %s", root, sv->token, strerror(errno));
+	if (fd >= 0 && rc != 0)
+		unlinkat(sv->ac_fd, sv->token, 0);
+	sv->wrote_token = fd >= 0 && rc == 0;
+	if (fd >= 0)
+		close(fd);
+	return rc;
 }
 
 static int
 webroot_write(const char *root, struct solved *sv, struct s2s_err *err)
 {
-	char *wk = path_new(root, ".well-known"), *ac = NULL, *dirpath;
-	size_t len = strlen(sv->auth);
-	int fd, rc;
+	int rc;
 
-	if (wk == NULL || (ac = path_new(wk, "acme-challenge")) == NULL ||
-	    (sv->file = path_new(ac, sv->token)) == NULL) {
-		mem_free(wk);
-		mem_free(ac);
-		return err_set(err, S2S_ENOMEM, "out of memory");
-	}
-	dirpath = mem_strdup(ac);
-	if ((rc = dir_ensure(wk, &sv->dirs[1], err)) != 0 ||
-	    (rc = dir_ensure(ac, &sv->dirs[0], err)) != 0) {
-		mem_free(dirpath);
-		return err_prefix(err, "%s", root);
-	}
-	fd = open(sv->file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-	if (fd < 0 || write(fd, sv->auth, len) != (ssize_t)len || fsync(fd) != 0) {
-		rc = err_set(err, S2S_EIO, "%s/%s: cannot write the http-01 file: %s", dirpath,
-		    sv->token, strerror(errno));
-		if (fd >= 0)
-			unlink(sv->file);
-		mem_free(sv->file);
-		sv->file = NULL;
-	}
-	if (fd >= 0)
-		close(fd);
-	mem_free(dirpath);
-	return rc;
+	sv->root_fd = open(root, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	sv->have_fds = 1;
+	if (sv->root_fd < 0)
+		return err_set(err, S2S_EIO, "%s: cannot open the webroot: %s", root,
+		    strerror(errno));
+	if ((rc = webroot_subdir(sv->root_fd, root, ".well-known", ".well-known", &sv->wk_fd,
+	    &sv->made_wk, err)) != 0 ||
+	    (rc = webroot_subdir(sv->wk_fd, root, ".well-known/acme-challenge", "acme-challenge",
+	    &sv->ac_fd, &sv->made_ac, err)) != 0)
+		return rc;
+	return webroot_token(sv, root, err);
+}
+
+/* Remove what webroot_write made, through the same descriptors. */
+static void
+webroot_clean(struct solved *sv)
+{
+	if (!sv->have_fds)
+		return;
+	if (sv->wrote_token)
+		unlinkat(sv->ac_fd, sv->token, 0);
+	if (sv->made_ac)
+		unlinkat(sv->wk_fd, "acme-challenge", AT_REMOVEDIR);
+	if (sv->made_wk)
+		unlinkat(sv->root_fd, ".well-known", AT_REMOVEDIR);
+	if (sv->ac_fd >= 0)
+		close(sv->ac_fd);
+	if (sv->wk_fd >= 0)
+		close(sv->wk_fd);
+	if (sv->root_fd >= 0)
+		close(sv->root_fd);
+	sv->have_fds = 0;
 }
 
 static int
@@ -146,6 +183,7 @@ solved_fill(struct solved *sv, const char *type, const char *ident, const json_t
 	const char *token = json_string_value(json_object_get(c, "token"));
 
 	memset(sv, 0, sizeof(*sv));
+	sv->root_fd = sv->wk_fd = sv->ac_fd = -1;
 	if (!token_ok(token))
 		return err_set(err, S2S_EPROTO, "%s: %s challenge token is not base64url", ident, type);
 	sv->url = json_string_value(json_object_get(c, "url"));
@@ -165,9 +203,6 @@ solved_clear(struct solved *sv)
 	mem_free(sv->ident);
 	mem_free(sv->token);
 	mem_free(sv->auth);
-	mem_free(sv->file);
-	mem_free(sv->dirs[0]);
-	mem_free(sv->dirs[1]);
 	memset(sv, 0, sizeof(*sv));
 }
 
@@ -280,12 +315,7 @@ solver_end(const struct solver *s, struct solved *sv, int ok)
 	struct s2s_err err = { 0 };
 	int rc;
 
-	if (sv->file != NULL)
-		unlink(sv->file);
-	if (sv->dirs[0] != NULL)
-		rmdir(sv->dirs[0]);
-	if (sv->dirs[1] != NULL)
-		rmdir(sv->dirs[1]);
+	webroot_clean(sv);
 	if (s->hook != NULL && sv->auth != NULL &&
 	    (rc = solver_hook_run(s, ok ? "done" : "failed", sv, &err)) != 0)
 		log_msg(s->log, LOG_WARNING, "%s: challenge hook \"%s\" exited %d %s", sv->ident,

@@ -1,6 +1,7 @@
 /*
  * challenge.h: solve one authorization's challenge, then clean up.
- * http-01 into a webroot (.well-known/acme-challenge/TOKEN), or a
+ * http-01 into a webroot (.well-known/acme-challenge/TOKEN, walked with
+ * O_NOFOLLOW directory descriptors: a planted link is refused), or a
  * challenge hook with uacme's convention:
  *   HOOK begin|done|failed TYPE IDENT TOKEN AUTH
  * (also in UACME_METHOD/TYPE/IDENT/TOKEN/AUTH). The hook accepts a type by
@@ -35,8 +36,9 @@ struct solver {
 struct solved {
 	char	 type[16];
 	char	*ident, *token, *auth;
-	char	*file;			/* webroot file written */
-	char	*dirs[2];		/* webroot dirs created (removed if empty) */
+	/* webroot: descriptors of the webroot, .well-known, acme-challenge */
+	int	 have_fds, root_fd, wk_fd, ac_fd;
+	int	 made_wk, made_ac, wrote_token;	/* what solver_end removes */
 	const char *url;		/* the chosen challenge's URL (lent from authz) */
 };
 

@@ -66,6 +66,16 @@ order_create(struct acme *a, const struct order_req *req, struct order_result *r
 			res->replaces_dropped = 1;
 			continue;
 		}
+		/* a CA that did not issue the certificate (another CA's, pebble
+		 * 2.6 in Debian 13: "no known issuer matches the provided
+		 * Authority Key Identifier") refuses "replaces" as malformed */
+		if (with_replaces && strcmp(acme_problem_type(a), "malformed") == 0) {
+			log_msg(a->log, LOG_INFO, "the CA does not know the certificate "
+			    "to replace (%s); ordering again without \"replaces\"", err->msg);
+			with_replaces = 0;
+			res->replaces_dropped = 1;
+			continue;
+		}
 		if (strcmp(acme_problem_type(a), "invalidProfile") == 0)
 			err_prefix(err, "the CA refused profile \"%s\"", req->profile ? req->profile : "");
 		return rc;
@@ -157,10 +167,86 @@ authz_solve(struct acme *a, const char *url, const json_t *authz, const struct s
 	return rc;
 }
 
+/* DNS names compare case-insensitively, in ASCII only (RFC 4343). */
 static int
-authz_do(struct acme *a, const char *url, const struct solver *s, const char *thumb,
+dns_name_eq(const char *a, const char *b)
+{
+	for (; *a != '\0' && *b != '\0'; a++, b++) {
+		unsigned char x = (unsigned char)*a, y = (unsigned char)*b;
+
+		if (x >= 'A' && x <= 'Z')
+			x = (unsigned char)(x - 'A' + 'a');
+		if (y >= 'A' && y <= 'Z')
+			y = (unsigned char)(y - 'A' + 'a');
+		if (x != y)
+			return 0;
+	}
+	return *a == '\0' && *b == '\0';
+}
+
+int
+order_ident_ordered(const char *const *names, size_t nnames, const char *value, int wildcard)
+{
+	size_t i;
+
+	for (i = 0; i < nnames; i++) {
+		const char *n = names[i];
+		int nwild = strncmp(n, "*.", 2) == 0;
+
+		if (nwild == wildcard && dns_name_eq(nwild ? n + 2 : n, value))
+			return 1;
+	}
+	return 0;
+}
+
+/* What the CA sent, shown safely on one line: escapes, at most 64 bytes. */
+static void
+ident_shown(const char *v, char *buf, size_t bufsz)
+{
+	size_t i, n = 0;
+
+	for (i = 0; v[i] != '\0' && n + 8 < bufsz; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if (i == 64) {
+			n += (size_t)snprintf(buf + n, bufsz - n, "...");
+			break;
+		}
+		if (c == '\\' || c == '"')
+			n += (size_t)snprintf(buf + n, bufsz - n, "\\%c", c);
+		else if (c < 0x20 || c >= 0x7f)
+			n += (size_t)snprintf(buf + n, bufsz - n, c == '\n' ? "\\n" : "\\x%02x", c);
+		else
+			buf[n++] = (char)c;
+	}
+	buf[n] = '\0';
+}
+
+/* The CA is not trusted with names: an authorization is for an ordered name. */
+static int
+authz_ident_check(const struct order_req *req, const char *url, const json_t *authz,
+    struct s2s_err *err)
+{
+	const json_t *id = json_object_get(authz, "identifier");
+	const char *type = json_string_value(json_object_get(id, "type"));
+	const char *value = json_string_value(json_object_get(id, "value"));
+	const json_t *w = json_object_get(authz, "wildcard");
+	char shown[300];
+
+	if (type == NULL || strcmp(type, "dns") != 0 || value == NULL)
+		return err_set(err, S2S_EPROTO, "%s: the authorization has no dns identifier", url);
+	if ((w == NULL || json_is_boolean(w)) && order_ident_ordered(req->names, req->nnames, value, json_is_true(w)))
+		return 0;
+	ident_shown(value, shown, sizeof(shown));
+	return err_set(err, S2S_EPROTO, "%s: the CA sent an authorization for \"%s%s\", which "
+	    "is not a name of this order", url, json_is_true(w) ? "*." : "", shown);
+}
+
+static int
+authz_do(struct acme *a, const char *url, const struct order_req *req, const char *thumb,
     struct order_result *res, struct s2s_err *err)
 {
+	const struct solver *s = req->solver;
 	struct http_resp r;
 	json_t *authz;
 	const char *st;
@@ -169,6 +255,10 @@ authz_do(struct acme *a, const char *url, const struct solver *s, const char *th
 	if ((rc = acme_post(a, url, NULL, 0, &r, &authz, err)) != 0)
 		return rc;
 	http_resp_clear(&r);
+	if ((rc = authz_ident_check(req, url, authz, err)) != 0) {
+		json_decref(authz);
+		return rc;
+	}
 	st = json_string_value(json_object_get(authz, "status"));
 	if (st != NULL && strcmp(st, "valid") == 0)
 		res->authz_reused++;
@@ -386,7 +476,7 @@ order_authorize(struct acme *a, const struct order_req *req, const json_t *order
 			    res->order_url);
 			break;
 		}
-		if ((rc = authz_do(a, json_string_value(u), req->solver, thumb, res, err)) != 0)
+		if ((rc = authz_do(a, json_string_value(u), req, thumb, res, err)) != 0)
 			break;
 	}
 	mem_free(thumb);

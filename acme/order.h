@@ -41,6 +41,15 @@ struct order_result {
 int	order_csr_new(EVP_PKEY *key, const char *const *names, size_t n,
 	    unsigned char **der, size_t *len, struct s2s_err *err);
 
+/*
+ * Is an authorization's dns identifier one of the ordered names? RFC 8555
+ * §7.1.4: the authorization for an ordered "*.NAME" carries "NAME" with
+ * "wildcard": true; any other carries the ordered name itself. Names
+ * compare case-insensitively in ASCII.
+ */
+int	order_ident_ordered(const char *const *names, size_t nnames, const char *value,
+	    int wildcard);
+
 int	order_run(struct acme *a, const struct order_req *req, struct order_result *res,
 	    struct s2s_err *err);
 void	order_result_clear(struct order_result *res);

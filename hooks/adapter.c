@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "adapter.h"
+#include "guard.h"
 
 static const char *
 env_get(char *const *envp, const char *name)
@@ -43,6 +44,27 @@ adapter_client_name(enum acme_client c)
 	case CLIENT_UNKNOWN: break;
 	}
 	return "unknown";
+}
+
+int
+adapter_client_folds_exit(enum acme_client c)
+{
+	return c == CLIENT_ACMESH || c == CLIENT_DEHYDRATED || c == CLIENT_LEGO4 ||
+	    c == CLIENT_LEGO5;
+}
+
+int
+adapter_exit_status(enum acme_client c, enum exit_codes_style style, int detailed)
+{
+	if (style == EXIT_CODES_DETAILED || !adapter_client_folds_exit(c))
+		return detailed;
+	switch (detailed) {
+	case GUARD_DEPLOYED: case GUARD_WARNED: case GUARD_HELD: case GUARD_NOTHING:
+	case GUARD_QUEUED:
+		return 0;
+	default:
+		return detailed;
+	}
 }
 
 enum acme_client

@@ -61,6 +61,19 @@ int	adapter_detect(const struct adapter_args *a, char *const *envp, struct renew
 	    struct s2s_err *err);
 void	renewal_clear(struct renewal *r);
 
+/*
+ * The status to exit with toward client c for the detailed status
+ * (enum guard_exit): dehydrated aborts its whole run, lego and acme.sh
+ * report a failed renewal on any non-zero status, so for them deployed,
+ * warned, held and not-configured are 0 and only an error (3) or a
+ * rollback (5) stays non-zero. certbot (which only logs the status),
+ * files and an unknown caller get the detailed status, as does every
+ * client with style EXIT_CODES_DETAILED.
+ */
+int	adapter_exit_status(enum acme_client c, enum exit_codes_style style, int detailed);
+/* Does client c turn detailed statuses into success (style "client")? */
+int	adapter_client_folds_exit(enum acme_client c);
+
 const char	*adapter_client_name(enum acme_client c);
 /* "certbot" ... -> enum; CLIENT_UNKNOWN for an unknown name. */
 enum acme_client adapter_client_from_name(const char *name);

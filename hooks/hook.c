@@ -8,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "adapter.h"
@@ -30,6 +32,7 @@ struct args {
 	const char		*state_dir;
 	time_t			 now;
 	int			 json, dry_run, verbose, quiet;
+	int			 exit_codes;	/* enum exit_codes_style; -1 = the configuration's */
 };
 
 static const struct option longopts[] = {
@@ -42,6 +45,7 @@ static const struct option longopts[] = {
 	{ "state-dir",	required_argument,	NULL, 's' },
 	{ "now",	required_argument,	NULL, 'n' },
 	{ "dry-run",	no_argument,		NULL, 'D' },
+	{ "exit-codes",	required_argument,	NULL, 'e' },
 	{ "json",	no_argument,		NULL, 'j' },
 	{ "quiet",	no_argument,		NULL, 'q' },
 	{ "verbose",	no_argument,		NULL, 'v' },
@@ -73,6 +77,14 @@ parse_args(int argc, char **argv, struct args *a)
 				return usage_error("--now wants seconds since 1970", optarg);
 			break;
 		case 'D': a->dry_run = 1; break;
+		case 'e':
+			if (strcmp(optarg, "client") == 0)
+				a->exit_codes = EXIT_CODES_CLIENT;
+			else if (strcmp(optarg, "detailed") == 0)
+				a->exit_codes = EXIT_CODES_DETAILED;
+			else
+				return usage_error("--exit-codes wants client or detailed", optarg);
+			break;
 		case 'j': a->json = 1; break;
 		case 'q': a->quiet = 1; break;
 		case 'v': a->verbose++; break;
@@ -87,12 +99,15 @@ parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-/* Worse outcomes win when several domains ran: error > rollback > held > warned > nothing > deployed. */
+/*
+ * Worse outcomes win when several domains ran:
+ * error > rollback > queued > held > warned > nothing > deployed.
+ */
 static int
 worse(int a, int b)
 {
 	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 1, [GUARD_WARNED] = 2,
-	    [GUARD_HELD] = 3, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5 };
+	    [GUARD_HELD] = 3, [GUARD_QUEUED] = 4, [GUARD_ROLLED_BACK] = 5, [GUARD_ERROR] = 6 };
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -156,6 +171,21 @@ emit(const json_t *report, const struct args *a)
 	fflush(stdout);
 }
 
+struct drain_ctx {
+	const struct args	*a;
+	const struct config	*cfg;
+	struct s2s_log		*log;
+};
+
+static void
+emit_queued(const json_t *report, void *arg)
+{
+	const struct drain_ctx *c = arg;
+
+	emit(report, c->a);
+	notify_report(c->cfg, report, c->log);
+}
+
 static int
 run_one(const struct args *a, const struct config *cfg, const struct cfg_domain *dom,
     const struct renewal *r, struct s2s_log *log)
@@ -188,11 +218,66 @@ run_one(const struct args *a, const struct config *cfg, const struct cfg_domain 
 		emit(report, a);
 		notify_report(cfg, report, log);
 	}
+	/*
+	 * Renewals queued while this run held the domain (or, after a run
+	 * that queued its own, one the holder has not taken yet): processed
+	 * now, each with its own report. This run's status stays its own.
+	 */
+	if (dom != NULL && !a->dry_run) {
+		struct drain_ctx c = { a, cfg, log };
+
+		guard_drain_queue(&o, emit_queued, &c);
+	}
 	if (dom == NULL)
 		log_msg(log, LOG_WARNING, "%s: no [domain %s] in the configuration: inspected%s, deployed nothing",
 		    o.domain, o.domain, json_object_get(report, "probes") ? " and probed" : "");
 	json_decref(report);
 	return status;
+}
+
+/*
+ * The detailed status, folded for the client that called (adapter.h):
+ * dehydrated, acme.sh and lego see 0 for deployed, warned, held and
+ * not configured. Says so, so nobody wonders why a hold "succeeded".
+ */
+static int
+client_status(const struct args *a, const struct config *cfg, const struct renewal *r,
+    int status, struct s2s_log *log)
+{
+	enum exit_codes_style style = a->exit_codes >= 0 ? (enum exit_codes_style)a->exit_codes :
+	    cfg->exit_codes;
+	int out = adapter_exit_status(r->client, style, status);
+
+	if (out != status) {
+		log_msg(log, LOG_INFO, "exit %d toward %s (exit_codes = client); the detailed status is %d",
+		    out, adapter_client_name(r->client), status);
+		if (!a->quiet && !a->json)
+			printf("exit status toward %s: %d (exit_codes = client; detailed status %d)\n",
+			    adapter_client_name(r->client), out, status);
+	}
+	return out;
+}
+
+/*
+ * acme.sh's reload command is "s2sguard-hook -- RELOAD...": with the
+ * configuration gone (the package removed or purged, the file deleted),
+ * run RELOAD alone so the server is still reloaded after every renewal.
+ */
+static int
+pass_through(const struct args *a, char **argv, int argc)
+{
+	const char *path = a->config != NULL ? a->config : CONFIG_DEFAULT_PATH;
+	struct stat sb;
+
+	if (!a->ad.after_dashdash || a->ad.npositional == 0 ||
+	    stat(path, &sb) == 0 || errno != ENOENT)
+		return -1;
+	fprintf(stderr, "s2sguard-hook: no %s: running the wrapped command '%s' alone\n",
+	    path, argv[argc - a->ad.npositional]);
+	fflush(stderr);
+	execvp(argv[argc - a->ad.npositional], argv + argc - a->ad.npositional);
+	fprintf(stderr, "s2sguard-hook: %s: %s\n", argv[argc - a->ad.npositional], strerror(errno));
+	return errno == ENOENT ? 127 : 126;
 }
 
 int
@@ -208,7 +293,10 @@ main(int argc, char **argv)
 	int rc, status;
 
 	memset(&a, 0, sizeof(a));
+	a.exit_codes = -1;
 	if ((rc = parse_args(argc, argv, &a)) >= 0)
+		return rc;
+	if ((rc = pass_through(&a, argv, argc)) >= 0)
 		return rc;
 	if (adapter_detect(&a.ad, environ, &r, &err) != 0)
 		return usage_error(err.msg, NULL);
@@ -227,6 +315,7 @@ main(int argc, char **argv)
 	else
 		for (i = 0, status = GUARD_DEPLOYED; i < n; i++)
 			status = worse(status, run_one(&a, cfg, doms[i], &r, &log));
+	status = client_status(&a, cfg, &r, status, &log);
 	config_free(cfg);
 	renewal_clear(&r);
 	log_close(&log);

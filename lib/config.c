@@ -162,6 +162,7 @@ config_default_new(struct config **out, struct s2s_err *err)
 		return err_set(err, S2S_ENOMEM, "config: out of memory");
 	cfg->deadline = 120;
 	cfg->probe_timeout = 10;
+	cfg->probe_interval = 86400;
 	cfg->mail.starttls = 1;
 	cfg->dane = -1;
 	if (set_str(&cfg->state_dir, S2S_LOCALSTATEDIR "/lib/s2sguard") != 0 ||
@@ -172,6 +173,46 @@ config_default_new(struct config **out, struct s2s_err *err)
 		return err_set(err, S2S_ENOMEM, "config: out of memory");
 	}
 	*out = cfg;
+	return 0;
+}
+
+int
+config_server_parse(const char *word, struct cfg_server *out, struct s2s_err *err)
+{
+	char buf[CFG_SERVER_HOST_MAX + 16], *host = buf, *port, *suffix, *end;
+	long p;
+
+	memset(out, 0, sizeof(*out));
+	if (snprintf(buf, sizeof(buf), "%s", word) >= (int)sizeof(buf))
+		return err_set(err, S2S_EINVAL, "server '%s': too long", word);
+	out->transport = SERVER_S2S_STARTTLS;
+	if ((suffix = strchr(buf, '/')) != NULL) {
+		*suffix++ = '\0';
+		if (strcmp(suffix, "tls") == 0)
+			out->transport = SERVER_S2S_DIRECT_TLS;
+		else if (strcmp(suffix, "c2s") == 0)
+			out->transport = SERVER_C2S_STARTTLS;
+		else
+			return err_set(err, S2S_EINVAL,
+			    "server '%s': want HOST:PORT, HOST:PORT/tls or HOST:PORT/c2s", word);
+	}
+	if (*host == '[') {
+		if ((end = strchr(++host, ']')) == NULL || end[1] != ':')
+			return err_set(err, S2S_EINVAL, "server '%s': bad [IPv6]:PORT", word);
+		*end = '\0';
+		port = end + 2;
+	} else {
+		if ((port = strrchr(host, ':')) == NULL)
+			return err_set(err, S2S_EINVAL, "server '%s': want HOST:PORT", word);
+		*port++ = '\0';
+	}
+	errno = 0;
+	p = strtol(port, &end, 10);
+	if (*host == '\0' || *port == '\0' || *end != '\0' || errno != 0 || p < 1 || p > 65535)
+		return err_set(err, S2S_EINVAL, "server '%s': want HOST:PORT with a port 1-65535",
+		    word);
+	snprintf(out->host, sizeof(out->host), "%s", host);
+	out->port = (int)p;
 	return 0;
 }
 
@@ -197,9 +238,12 @@ domain_free(struct cfg_domain *d)
 	mem_free(d->reissue_account_key);
 	mem_free(d->reissue_email);
 	mem_free(d->reissue_ca_bundle);
+	mem_free(d->reissue_eab_kid);
+	mem_free(d->reissue_eab_hmac_key_file);
 	strlist_clear(&d->reissue_args);
 	mem_free(d->dane_resolver);
 	mem_free(d->dane_trust_anchor);
+	mem_free(d->servers);
 }
 
 void
@@ -289,6 +333,31 @@ parse_int(const char *v, long min, long max, int *out)
 	return 0;
 }
 
+/* "N", "Ns", "Nm", "Nh" or "Nd" in seconds, within [min, max]. */
+static int
+parse_duration(const char *v, long min, long max, long *out)
+{
+	static const struct { char unit; long secs; } units[] = {
+		{ 's', 1 }, { 'm', 60 }, { 'h', 3600 }, { 'd', 86400 },
+	};
+	char *end;
+	long n, mult = 0;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || n < 0 || n > max)
+		return -1;
+	if (*end == '\0')
+		mult = 1;
+	for (size_t i = 0; mult == 0 && i < sizeof(units) / sizeof(*units); i++)
+		if (end[0] == units[i].unit && end[1] == '\0')
+			mult = units[i].secs;
+	if (mult == 0 || n * mult < min || n * mult > max)
+		return -1;
+	*out = n * mult;
+	return 0;
+}
+
 static int
 parse_mode(const char *v, mode_t *out)
 {
@@ -316,6 +385,9 @@ static const struct keyword BOOLS[] = {
 static const struct keyword POLICIES[] = {
 	{ "warn", POLICY_WARN }, { "hold", POLICY_HOLD }, { "reissue", POLICY_REISSUE },
 	{ NULL, 0 },
+};
+static const struct keyword EXIT_CODE_STYLES[] = {
+	{ "client", EXIT_CODES_CLIENT }, { "detailed", EXIT_CODES_DETAILED }, { NULL, 0 },
 };
 static const struct keyword PROBE_MODES[] = {
 	{ "auto", PROBE_AUTO }, { "always", PROBE_ALWAYS }, { "never", PROBE_NEVER },
@@ -352,6 +424,7 @@ struct domain_defaults {
 	enum policy_kind policy;
 	int		 hold_min_days;
 	enum probe_mode	 probe;
+	int		 verify_served;
 };
 
 static int
@@ -359,7 +432,8 @@ is_list_key(const char *key)
 {
 	return strcmp(key, "peers") == 0 || strcmp(key, "critical_peers") == 0 ||
 	    strcmp(key, "match") == 0 || strcmp(key, "to") == 0 ||
-	    strcmp(key, "reissue_args") == 0 || strcmp(key, "connect") == 0;
+	    strcmp(key, "reissue_args") == 0 || strcmp(key, "connect") == 0 ||
+	    strcmp(key, "server") == 0;
 }
 
 /* A scalar key set twice in one section is an error (a typo, usually). */
@@ -406,6 +480,10 @@ global_pair(struct parse_ctx *c, const char *k, const char *v,
 	} else if (strcmp(k, "deadline") == 0) {
 		if (parse_int(v, 5, 3600, &cfg->deadline) != 0)
 			return fail(c, "deadline '%s': want seconds, 5 to 3600", v);
+	} else if (strcmp(k, "exit_codes") == 0) {
+		if ((x = keyword_value(v, EXIT_CODE_STYLES)) < 0)
+			return fail(c, "exit_codes '%s': want client or detailed", v);
+		cfg->exit_codes = x;
 	} else if (strcmp(k, "policy") == 0) {
 		if ((x = keyword_value(v, POLICIES)) < 0)
 			return fail(c, "policy '%s': want warn, hold or reissue", v);
@@ -417,6 +495,14 @@ global_pair(struct parse_ctx *c, const char *k, const char *v,
 		if ((x = keyword_value(v, PROBE_MODES)) < 0)
 			return fail(c, "probe '%s': want auto, always or never", v);
 		dd->probe = x;
+	} else if (strcmp(k, "verify_served") == 0) {
+		if ((x = keyword_value(v, BOOLS)) < 0)
+			return fail(c, "verify_served '%s': want yes or no", v);
+		dd->verify_served = x;
+	} else if (strcmp(k, "probe_interval") == 0) {
+		if (parse_duration(v, 60, 365L * 86400, &cfg->probe_interval) != 0)
+			return fail(c, "probe_interval '%s': want a duration like 1d, 12h or 30m "
+			    "(1 minute to 365 days)", v);
 	} else
 		return fail(c, "unknown key '%s' in [%s]", k, c->section);
 	if (rc != 0)
@@ -513,6 +599,8 @@ domain_str_key(struct cfg_domain *d, const char *k, char ***dst)
 		{ "reissue_account_key", offsetof(struct cfg_domain, reissue_account_key) },
 		{ "reissue_email", offsetof(struct cfg_domain, reissue_email) },
 		{ "reissue_ca_bundle", offsetof(struct cfg_domain, reissue_ca_bundle) },
+		{ "reissue_eab_kid", offsetof(struct cfg_domain, reissue_eab_kid) },
+		{ "reissue_eab_hmac_key_file", offsetof(struct cfg_domain, reissue_eab_hmac_key_file) },
 	};
 	size_t i;
 
@@ -522,6 +610,31 @@ domain_str_key(struct cfg_domain *d, const char *k, char ***dst)
 			return 1;
 		}
 	return 0;
+}
+
+/* `server = HOST:PORT[/tls|/c2s] ...`: one or more words, on continuation lines too. */
+static int
+domain_servers(struct parse_ctx *c, struct cfg_domain *d, const char *v)
+{
+	struct strlist words = { 0 };
+	struct cfg_server one, *grown;
+	struct s2s_err e;
+	int ok = 1;
+
+	if (strlist_add_words(&words, v) != 0)
+		return fail(c, "out of memory");
+	for (size_t i = 0; ok && i < words.n; i++) {
+		if (config_server_parse(words.v[i], &one, &e) < 0)
+			ok = fail(c, "%s", e.msg);
+		else if ((grown = mem_realloc(d->servers, (d->nservers + 1) * sizeof(*grown))) == NULL)
+			ok = fail(c, "out of memory");
+		else {
+			d->servers = grown;
+			d->servers[d->nservers++] = one;
+		}
+	}
+	strlist_clear(&words);
+	return ok;
 }
 
 static int
@@ -573,6 +686,13 @@ domain_pair(struct parse_ctx *c, struct cfg_domain *d, const char *k, const char
 	}
 	else if (strcmp(k, "reissue_args") == 0)
 		rc = strlist_add_words(&d->reissue_args, v);
+	else if (strcmp(k, "server") == 0)
+		return domain_servers(c, d, v);
+	else if (strcmp(k, "verify_served") == 0) {
+		if ((x = keyword_value(v, BOOLS)) < 0)
+			return fail(c, "verify_served '%s': want yes or no", v);
+		d->verify_served = x;
+	}
 	else if (strcmp(k, "policy") == 0) {
 		if ((x = keyword_value(v, POLICIES)) < 0)
 			return fail(c, "policy '%s': want warn, hold or reissue", v);
@@ -637,6 +757,7 @@ open_section(struct parse_ctx *c, const char *section)
 		cfg->domains[cfg->ndomains].probe = (enum probe_mode)-1;
 		cfg->domains[cfg->ndomains].fallback = POLICY_HOLD;
 		cfg->domains[cfg->ndomains].dane = -1;
+		cfg->domains[cfg->ndomains].verify_served = -1;
 		cfg->ndomains++;
 		return cfg->domains[cfg->ndomains - 1].name ? 1 : fail(c, "out of memory");
 	}
@@ -646,7 +767,7 @@ open_section(struct parse_ctx *c, const char *section)
 static struct domain_defaults
 defaults_init(void)
 {
-	struct domain_defaults dd = { POLICY_WARN, 7, PROBE_AUTO };
+	struct domain_defaults dd = { POLICY_WARN, 7, PROBE_AUTO, 1 };
 
 	return dd;
 }
@@ -734,6 +855,8 @@ validate_domain(struct parse_ctx *c, struct cfg_domain *d, const struct domain_d
 		d->hold_min_days = dd->hold_min_days;
 	if ((int)d->probe == -1)
 		d->probe = dd->probe;
+	if (d->verify_served == -1)
+		d->verify_served = dd->verify_served;
 	if (d->key_mode == 0)
 		d->key_mode = 0640;
 	if (d->cert_mode == 0)
@@ -783,6 +906,12 @@ validate_domain(struct parse_ctx *c, struct cfg_domain *d, const struct domain_d
 	if (d->policy == POLICY_REISSUE &&
 	    (d->reissue_directory == NULL || d->reissue_account_key == NULL))
 		return fail(c, "[domain %s]: policy reissue needs reissue_directory and reissue_account_key", d->name);
+	if ((d->reissue_eab_kid == NULL) != (d->reissue_eab_hmac_key_file == NULL))
+		return fail(c, "[domain %s]: reissue_eab_kid and reissue_eab_hmac_key_file go together",
+		    d->name);
+	if (d->reissue_eab_hmac_key_file != NULL && d->reissue_eab_hmac_key_file[0] != '/')
+		return fail(c, "[domain %s]: reissue_eab_hmac_key_file '%s': want an absolute path",
+		    d->name, d->reissue_eab_hmac_key_file);
 	if (d->target == TARGET_NONE && d->policy != POLICY_WARN)
 		return fail(c, "[domain %s]: policy %s needs a deploy target", d->name,
 		    config_policy_name(d->policy));

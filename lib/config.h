@@ -48,9 +48,32 @@ enum probe_mode {
 	PROBE_NEVER,
 };
 
+/* The hook's exit status toward the ACME client (s2sguard-hook(1)). */
+enum exit_codes_style {
+	EXIT_CODES_CLIENT = 0,	/* per client: held/warned are success where it matters */
+	EXIT_CODES_DETAILED,	/* always the detailed codes */
+};
+
 enum notify_when {
 	NOTIFY_PROBLEMS = 0,	/* warn, hold, reissue, rollback, error */
 	NOTIFY_ALWAYS,
+};
+
+/*
+ * One word of `server =` in a [domain]: where the domain's own XMPP server
+ * listens, for checking which certificate it presents (served.h).
+ */
+#define CFG_SERVER_HOST_MAX	256
+enum server_transport {
+	SERVER_S2S_STARTTLS = 0,	/* "HOST:PORT" */
+	SERVER_S2S_DIRECT_TLS,		/* "HOST:PORT/tls" (XEP-0368) */
+	SERVER_C2S_STARTTLS,		/* "HOST:PORT/c2s" */
+};
+
+struct cfg_server {
+	char			host[CFG_SERVER_HOST_MAX];
+	int			port;
+	enum server_transport	transport;
 };
 
 struct cfg_domain {
@@ -82,10 +105,15 @@ struct cfg_domain {
 	char		*reissue_account_key;
 	char		*reissue_email;
 	char		*reissue_ca_bundle;	/* trust for the alternate CA */
+	char		*reissue_eab_kid;	/* External Account Binding key id */
+	char		*reissue_eab_hmac_key_file;	/* its HMAC key, passed as a file */
 	struct strlist	 reissue_args;		/* extra arguments, verbatim */
 	int		 dane;			/* enum dane_mode; -1 = [s2sguard]'s (config_dane.h) */
 	char		*dane_resolver;
 	char		*dane_trust_anchor;
+	struct cfg_server *servers;	/* `server =`; none: SRV of the domain */
+	size_t		 nservers;
+	int		 verify_served;	/* check the served leaf after a reload (1) */
 };
 
 struct cfg_mail {
@@ -130,6 +158,9 @@ struct config {
 	char			*resolver;	/* "ADDR[@PORT]"; NULL = system */
 	int			 probe_timeout;	/* seconds per peer */
 	int			 deadline;	/* seconds, whole run */
+	long			 probe_interval;	/* seconds between re-probes of
+							   the deployed certificate */
+	enum exit_codes_style	 exit_codes;
 	int			 dane;		/* default dane mode; -1 = unset (config_dane.h) */
 	char			*dane_resolver;
 	char			*dane_trust_anchor;
@@ -164,6 +195,12 @@ int	strlist_add(struct strlist *l, const char *s);
 int	strlist_add_words(struct strlist *l, const char *s);
 int	strlist_has(const struct strlist *l, const char *s);	/* case-insensitive */
 void	strlist_clear(struct strlist *l);
+
+/*
+ * Parse a `server =` word: "HOST:PORT", "HOST:PORT/tls", "HOST:PORT/c2s",
+ * "[IPv6]:PORT..." too. S2S_EINVAL naming the word.
+ */
+int	config_server_parse(const char *word, struct cfg_server *out, struct s2s_err *err);
 
 /* A domain name safe as a file name component: [A-Za-z0-9.-_], no "..". */
 int	config_domain_name_ok(const char *name);

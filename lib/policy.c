@@ -40,8 +40,38 @@ policy_action_name(enum decision_action a)
 int
 policy_peer_regressed(const struct policy_peer *p)
 {
-	return p->baseline == PEER_ACCEPTED && p->now != PEER_ACCEPTED &&
-	    p->now != PEER_NOT_PROBED;
+	if (p->now == PEER_ACCEPTED || p->now == PEER_NOT_PROBED)
+		return 0;
+	/* a hold ends when the refusing peer accepts, not when it is down */
+	return p->baseline == PEER_ACCEPTED || p->held;
+}
+
+static const char *
+peer_state_words(enum peer_state s)
+{
+	switch (s) {
+	case PEER_ACCEPTED: return "accepts";
+	case PEER_DEGRADED: return "accepts by dialback only";
+	case PEER_FAILED: return "refuses";
+	case PEER_UNREACHABLE: return "cannot be reached";
+	case PEER_NOT_PROBED: break;
+	}
+	return "was not probed";
+}
+
+static void
+regression_reason(struct decision *d, const struct policy_peer *p, int deciding)
+{
+	const char *who = !deciding ? " (not critical)" : "";
+	const char *crit = deciding && p->critical ? "critical peer " : "";
+	const char *sep = p->reason != NULL && p->reason[0] ? ": " : "";
+
+	if (p->baseline != PEER_ACCEPTED)
+		add_reason(d, "%s%s%s refused the held certificate and has not accepted it since (it %s now%s%s)",
+		    crit, p->name, who, peer_state_words(p->now), sep, p->reason != NULL ? p->reason : "");
+	else
+		add_reason(d, "%s%s%s accepted the deployed certificate but not the new one%s%s",
+		    crit, p->name, who, sep, p->reason != NULL ? p->reason : "");
 }
 
 /* Hold if the deployed certificate can carry it; else deploy with a warning. */
@@ -76,20 +106,18 @@ count_regressions(const struct policy_input *in, struct decision *d)
 			continue;
 		if (!in->have_critical || p->critical) {
 			d->regressions++;
-			add_reason(d, "%s%s accepted the deployed certificate but not the new one%s%s",
-			    p->critical ? "critical peer " : "", p->name,
-			    p->reason != NULL && p->reason[0] ? ": " : "",
-			    p->reason != NULL ? p->reason : "");
+			regression_reason(d, p, 1);
 		} else {
 			d->other_regressions++;
-			add_reason(d, "%s (not critical) accepted the deployed certificate but not the new one%s%s",
-			    p->name, p->reason != NULL && p->reason[0] ? ": " : "",
-			    p->reason != NULL ? p->reason : "");
+			regression_reason(d, p, 0);
 		}
 	}
 }
 
-/* Did any peer say anything, with either certificate? */
+/*
+ * Did any peer say anything, with either certificate? A peer still
+ * standing by its earlier refusal of the held certificate counts.
+ */
 static int
 any_answer(const struct policy_input *in)
 {
@@ -98,7 +126,8 @@ any_answer(const struct policy_input *in)
 	for (i = 0; i < in->npeers; i++) {
 		enum peer_state a = in->peers[i].now, b = in->peers[i].baseline;
 
-		if (a == PEER_ACCEPTED || a == PEER_DEGRADED || a == PEER_FAILED ||
+		if (policy_peer_regressed(&in->peers[i]) ||
+		    a == PEER_ACCEPTED || a == PEER_DEGRADED || a == PEER_FAILED ||
 		    b == PEER_ACCEPTED || b == PEER_DEGRADED || b == PEER_FAILED)
 			return 1;
 	}

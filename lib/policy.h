@@ -11,7 +11,9 @@
  *     and does not accept the new one. Peers that were already failing, or
  *     that had no baseline, are reported but never blamed on the renewal.
  *     With critical_peers set, only their regressions decide; the others
- *     are warnings.
+ *     are warnings. A peer that refused the held certificate in an earlier
+ *     run (the state's pending.regressed_peers) stays regressed until it
+ *     accepts: unreachable, a timeout, a TLS failure change nothing.
  *  3. Without probes (probe = never, no peers, or no peer answered at
  *     all) a chain that lost clientAuth counts as a suspected regression.
  *  4. No deciding regression: deploy (deploy-warn when something is worth
@@ -47,6 +49,7 @@ struct policy_peer {
 	enum peer_state	 baseline;	/* with the deployed one */
 	int		 critical;
 	const char	*reason;	/* the peer's words; may be NULL */
+	int		 held;		/* it refused the held certificate before */
 };
 
 struct policy_input {

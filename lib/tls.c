@@ -92,7 +92,7 @@ tls_client_new(const char *cert_path, const char *key_path, const char *ca_file,
 		rc = err_ssl(err, S2S_EIO, "system CA store");
 		goto fail;
 	}
-	if ((rc = tls_load_pair(ctx, cert_path, key_path, err)) < 0)
+	if (cert_path != NULL && (rc = tls_load_pair(ctx, cert_path, key_path, err)) < 0)
 		goto fail;
 	*out = ctx;
 	return 0;

@@ -33,7 +33,9 @@ struct tls_conn_info {
  * Load chain (leaf first) and key, check they match, and build the client
  * context: TLS 1.2+, peer verification recorded but not enforced, CA from
  * ca_file or the system store. Unreadable files: S2S_EIO; bad content:
- * S2S_EPARSE; both with the file name in err.
+ * S2S_EPARSE; both with the file name in err. cert_path NULL: no client
+ * certificate (key_path is then ignored), e.g. to read what a server
+ * presents.
  */
 int	tls_client_new(const char *cert_path, const char *key_path,
 	    const char *ca_file, SSL_CTX **out, struct s2s_err *err);

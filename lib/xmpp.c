@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -63,10 +64,25 @@ xmpp_fail(struct xmpp_stream *s, int code, const char *what)
 	XML_StopParser(s->p, XML_FALSE);
 }
 
+/*
+ * Where the parser is, in bytes from the start of the stream; -1 on error.
+ * Expat 2.9.0 added XML_GetCurrentByteIndex64 and deprecated the XML_Index
+ * one (a long, 32 bits on some builds); older headers have only that one.
+ */
+static int64_t
+xmpp_byte_index(XML_Parser p)
+{
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 9)
+	return XML_GetCurrentByteIndex64(p);
+#else
+	return (int64_t)XML_GetCurrentByteIndex(p);
+#endif
+}
+
 static void
 xmpp_mark(struct xmpp_stream *s)
 {
-	XML_Index at = XML_GetCurrentByteIndex(s->p);
+	int64_t at = xmpp_byte_index(s->p);
 
 	if (at >= 0)
 		s->last_event = (size_t)at;
@@ -501,8 +517,8 @@ xmpp_stream_feed(struct xmpp_stream *s, const void *buf, size_t len,
 	}
 	if (st != XML_STATUS_OK) {
 		s->failed = 1;
-		return err_set(err, S2S_EPROTO, "XML error at byte %ld: %s",
-		    (long)XML_GetCurrentByteIndex(s->p),
+		return err_set(err, S2S_EPROTO, "XML error at byte %lld: %s",
+		    (long long)xmpp_byte_index(s->p),
 		    XML_ErrorString(XML_GetErrorCode(s->p)));
 	}
 	if (xmpp_check_sizes(s, err) < 0) {
@@ -555,6 +571,16 @@ xmpp_format_header(char *buf, size_t len, const char *from, const char *to,
 	    "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
 	    "xmlns:stream='" XMPP_NS_STREAM "'%s from='%s' to='%s' version='1.0'>",
 	    dialback ? " xmlns:db='" XMPP_NS_DIALBACK "'" : "", from, to), err);
+}
+
+int
+xmpp_format_client_header(char *buf, size_t len, const char *to, struct s2s_err *err)
+{
+	if (!xmpp_domain_valid(to))
+		return err_set(err, S2S_EINVAL, "stream header: invalid domain name");
+	return xmpp_out(buf, len, snprintf(buf, len,
+	    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+	    "xmlns:stream='" XMPP_NS_STREAM "' to='%s' version='1.0'>", to), err);
 }
 
 int

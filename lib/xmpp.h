@@ -109,6 +109,9 @@ int	xmpp_domain_valid(const char *d);
  */
 int	xmpp_format_header(char *buf, size_t len, const char *from, const char *to,
 	    int dialback, struct s2s_err *err);
+/* The initiating client stream header (jabber:client, no from), version 1.0. */
+int	xmpp_format_client_header(char *buf, size_t len, const char *to,
+	    struct s2s_err *err);
 int	xmpp_format_starttls(char *buf, size_t len, struct s2s_err *err);
 /* <auth mechanism='EXTERNAL'>base64(authzid)</auth> (EVP_EncodeBlock). */
 int	xmpp_format_auth_external(char *buf, size_t len, const char *authzid,

@@ -23,9 +23,10 @@ probe() {
 }
 field() { python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["probes"][0]; print(eval(sys.argv[2]))' "$@"; }
 
-# ejabberd + dialback, serverAuth-only chain: EXTERNAL fails, dialback is
-# tried, and ejabberd cannot resolve xmpp.example.test to call it back
-expect_exit 1 probe "$P/leaf-server.fullchain.pem" "$P/leaf-server.key" \
+# ejabberd + dialback, the chain it refuses (EJ_REFUSED: serverAuth-only on
+# Debian 12, clientAuth-only on 13): EXTERNAL fails, dialback is tried,
+# and ejabberd cannot resolve xmpp.example.test to call it back
+expect_exit 1 probe "$P/$EJ_REFUSED.fullchain.pem" "$P/$EJ_REFUSED.key" \
 	"ej.peer.test=127.0.0.1:$ejdb" > "$T/ejdb.json"
 [ "$(field "$T/ejdb.json" 'p["verdict"]')" = dialback-unverified ] || fail "ejabberd+dialback: $(cat "$T/ejdb.json")"
 assert_grep '"reason": "not-authorized: unsupported certificate purpose \(SASL EXTERNAL failed\); dialback unverified: the peer could not reach xmpp.example.test.s server: remote-server-not-found' "$T/ejdb.json"

@@ -32,24 +32,27 @@ snapshot() {
 }
 before=$(snapshot)
 
-# The renewal lost clientAuth: policy reissue would order from the CA.
-expect_exit 4 hook --dry-run --cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" \
+# The renewal lost clientAuth: policy reissue would order from the CA. A
+# dry run orders nothing; it exits with what the real run ends with when
+# the re-issue does not help: the fallback, hold (2).
+expect_exit 2 hook --dry-run --cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" \
 	> "$T/dry.log" 2>&1
 cat "$T/dry.log"
-assert_grep 'dry run: would reissue' "$T/dry.log"
+assert_grep 'dry run: would reissue; .*would hold \(exit 2\)' "$T/dry.log"
 assert_no_grep 're-issued from|reissue: .*(refused|failed|connect)' "$T/dry.log"
 [ "$before" = "$(snapshot)" ] || fail "the dry run changed the state or the deployed pair"
 [ ! -e "$T/reloads" ] || fail "the dry run reloaded"
 [ ! -d "$T/state/xmpp.example.test/pending" ] || fail "the dry run recorded a pending certificate"
 
 # s2sguard-check --dry-run at a time the hold limit has passed: it says
-# what it would do and keeps the pending certificate and the state.
+# what it would do, exits as the real run would, and keeps the pending certificate and the state.
 sed -i 's/^policy = reissue/policy = hold/' "$T/s2sguard.conf"
 expect_exit 2 hook --cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" > "$T/hold.log" 2>&1
 [ -f "$T/state/xmpp.example.test/pending/cert.pem" ] || fail "no pending certificate after the hold"
 before=$(snapshot)
 late=$(( $(date +%s) + 86 * 86400 ))
-expect_exit 0 s2sguard-check --config "$T/s2sguard.conf" --dry-run --now "$late" > "$T/check.log" 2>&1
+# what the real run would: deploy with a warning past the hold limit (1)
+expect_exit 1 s2sguard-check --config "$T/s2sguard.conf" --dry-run --now "$late" > "$T/check.log" 2>&1
 cat "$T/check.log"
 assert_grep 'dry run: would' "$T/check.log"
 [ "$before" = "$(snapshot)" ] || fail "check --dry-run changed the state or the deployed pair"

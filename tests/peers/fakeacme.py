@@ -4,8 +4,8 @@
 Usage: fakeacme.py MODE PORT TLS_CERT TLS_KEY PKI_DIR LOG
 
 Serves https://localhost:PORT/dir with just enough RFC 8555 for
-s2sguard-reissue: nonces, newAccount, newOrder (authorizations already
-valid), finalize (issues from the CSR with PKI_DIR's inter-both CA, or
+s2sguard-reissue: nonces, newAccount, newOrder (one authorization per
+ordered identifier, already valid, "*.NAME" as NAME with "wildcard": true), finalize (issues from the CSR with PKI_DIR's inter-both CA, or
 inter-server in mode serveronly), polling and download. It does not check
 signatures: it is a misbehaving peer, not a CA. Every request is appended
 to LOG as one JSON line (method, path, decoded payload, protected header).
@@ -23,6 +23,11 @@ Modes:
   invalidprofile  newOrder is refused with invalidProfile
   ratelimit     the first newOrder gets 429 rateLimited, Retry-After: 1
   busy          the first directory GET gets 503 with Retry-After: 1
+  hostileident  the first authorization is pending, with an http-01 challenge,
+                for the identifier "xmpp.example.test$(id)\nevil"
+  otherident    the first authorization is valid, for "other.example.test"
+  casefold      the order is pending until its authorizations were fetched;
+                they name the ordered identifiers in upper case
 """
 import base64, datetime, json, os, ssl, sys, threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,7 +38,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID
 
 MODE, PORT, TLS_CERT, TLS_KEY, PKI, LOG = sys.argv[1], int(sys.argv[2]), *sys.argv[3:7]
 BASE = "https://localhost:%d" % PORT
-state = {"nonce": 0, "orders": 0, "cert": None, "finalized": False, "profile": None}
+state = {"nonce": 0, "orders": 0, "cert": None, "finalized": False, "profile": None,
+         "identifiers": []}
 lock = threading.Lock()
 
 
@@ -147,12 +153,18 @@ class H(BaseHTTPRequestHandler):
             return self.problem(409, "alreadyReplaced", "certificate %s already has a replacement order"
                                 % p["replaces"])
         state["profile"] = p.get("profile")
+        state["identifiers"] = [i.get("value", "") for i in p.get("identifiers", [])]
         headers = [] if MODE == "nolocation" else [("Location", BASE + "/order/1")]
         self.send(201, self.order(), headers=headers)
 
     def order(self):
-        o = {"status": "ready", "identifiers": [], "authorizations": [BASE + "/authz/1"],
+        ids = state["identifiers"] or ["x"]
+        o = {"status": "ready", "identifiers": [{"type": "dns", "value": v} for v in ids],
+             "authorizations": [BASE + "/authz/%d" % i for i in range(len(ids))],
              "finalize": BASE + "/finalize/1"}
+        if MODE in ("hostileident", "otherident") or (MODE == "casefold" and
+                                                      not state.get("authz_seen")):
+            o["status"] = "pending"
         if state["profile"]:
             o["profile"] = state["profile"]
         if state["finalized"]:
@@ -162,8 +174,24 @@ class H(BaseHTTPRequestHandler):
         return o
 
     def post_authz(self, p):
-        self.send(200, {"status": "valid", "identifier": {"type": "dns", "value": "x"},
-                        "challenges": []})
+        i = int(self.path.rsplit("/", 1)[1])
+        ids = state["identifiers"] or ["x"]
+        value = ids[i] if i < len(ids) else "x"
+        a = {"status": "valid", "identifier": {"type": "dns", "value": value}, "challenges": []}
+        if value.startswith("*."):
+            a["identifier"]["value"] = value[2:]
+            a["wildcard"] = True
+        if MODE == "casefold":
+            a["identifier"]["value"] = a["identifier"]["value"].upper()
+            state["authz_seen"] = True
+        if i == 0 and MODE == "otherident":
+            a["identifier"]["value"] = "other.example.test"
+        if i == 0 and MODE == "hostileident":
+            a["status"] = "pending"
+            a["identifier"]["value"] = "xmpp.example.test$(id)\nevil"
+            a["challenges"] = [{"type": "http-01", "url": BASE + "/chall/1", "status": "pending",
+                                "token": "hostile-token_0123456789abcdefghij"}]
+        self.send(200, a)
 
     def post_finalize(self, p):
         der = b64d(p["csr"])

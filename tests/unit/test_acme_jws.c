@@ -376,13 +376,34 @@ test_csr(void **state)
 	exts = X509_REQ_get_extensions(req);
 	gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
 	assert_int_equal(sk_GENERAL_NAME_num(gens), 2);
-	assert_string_equal(ASN1_STRING_get0_data(sk_GENERAL_NAME_value(gens, 1)->d.dNSName),
+	assert_string_equal((const char *)ASN1_STRING_get0_data(sk_GENERAL_NAME_value(gens, 1)->d.dNSName),
 	    "conference.xmpp.example.org");
 	GENERAL_NAMES_free(gens);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);
 	X509_REQ_free(req);
 	mem_free(der);
 	EVP_PKEY_free(k);
+}
+
+/* RFC 8555 §7.1.4: which authorization identifiers belong to an order. */
+static void
+test_ident_ordered(void **state)
+{
+	static const char *const names[] = { "xmpp.Example.org", "*.muc.example.org" };
+
+	assert_true(order_ident_ordered(names, 2, "XMPP.example.ORG", 0));
+	assert_true(order_ident_ordered(names, 2, "muc.example.org", 1));
+	/* the wildcard flag must match the ordered name's kind */
+	assert_false(order_ident_ordered(names, 2, "xmpp.example.org", 1));
+	assert_false(order_ident_ordered(names, 2, "muc.example.org", 0));
+	assert_false(order_ident_ordered(names, 2, "*.muc.example.org", 0));
+	assert_false(order_ident_ordered(names, 2, "*.muc.example.org", 1));
+	/* no prefix, suffix, trailing dot or appended text */
+	assert_false(order_ident_ordered(names, 2, "xmpp.example.org.", 0));
+	assert_false(order_ident_ordered(names, 2, "xmpp.example.or", 0));
+	assert_false(order_ident_ordered(names, 2, "xmpp.example.org$(id)\nevil", 0));
+	assert_false(order_ident_ordered(names, 2, "", 0));
+	assert_false(order_ident_ordered(names, 0, "xmpp.example.org", 0));
 }
 
 static void
@@ -476,6 +497,7 @@ main(void)
 		cmocka_unit_test(test_b64url),
 		cmocka_unit_test(test_dns01_auth),
 		cmocka_unit_test(test_csr),
+		cmocka_unit_test(test_ident_ordered),
 		cmocka_unit_test(test_account_paths),
 		cmocka_unit_test(test_certbot_renewal_conf),
 	};

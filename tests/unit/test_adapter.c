@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "adapter.h"
+#include "guard.h"
 #include "unit.h"
 
 static char dir[256];
@@ -238,6 +239,35 @@ test_files_and_errors(void **state)
 	assert_int_equal(adapter_detect(&a, env, &r, &err), S2S_EINVAL);
 }
 
+/*
+ * dehydrated, acme.sh and lego see success for deployed, warned, held and
+ * not configured (a hold is s2sguard working, not a failed renewal);
+ * errors and rollbacks stay non-zero; certbot and files keep the detailed
+ * codes; exit_codes = detailed keeps them for everyone.
+ */
+static void
+test_exit_status_per_client(void **state)
+{
+	static const enum acme_client folded[] = { CLIENT_ACMESH, CLIENT_DEHYDRATED,
+	    CLIENT_LEGO4, CLIENT_LEGO5 };
+	static const enum acme_client kept[] = { CLIENT_CERTBOT, CLIENT_FILES, CLIENT_UNKNOWN };
+	static const int codes[] = { GUARD_DEPLOYED, GUARD_WARNED, GUARD_HELD, GUARD_ERROR,
+	    GUARD_NOTHING, GUARD_ROLLED_BACK, GUARD_QUEUED };
+	size_t i, j;
+
+	for (i = 0; i < sizeof(folded) / sizeof(folded[0]); i++)
+		for (j = 0; j < sizeof(codes) / sizeof(codes[0]); j++) {
+			int want = codes[j] == GUARD_ERROR || codes[j] == GUARD_ROLLED_BACK ? codes[j] : 0;
+
+			assert_int_equal(adapter_exit_status(folded[i], EXIT_CODES_CLIENT, codes[j]), want);
+			assert_int_equal(adapter_exit_status(folded[i], EXIT_CODES_DETAILED, codes[j]),
+			    codes[j]);
+		}
+	for (i = 0; i < sizeof(kept) / sizeof(kept[0]); i++)
+		for (j = 0; j < sizeof(codes) / sizeof(codes[0]); j++)
+			assert_int_equal(adapter_exit_status(kept[i], EXIT_CODES_CLIENT, codes[j]), codes[j]);
+}
+
 int
 main(void)
 {
@@ -248,6 +278,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_dehydrated, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_lego4_and_5, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_files_and_errors, setup, teardown),
+		cmocka_unit_test(test_exit_status_per_client),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -100,6 +100,64 @@ test_defaults(void **state)
 	assert_int_equal(cfg->domains[0].policy, POLICY_WARN);
 	assert_int_equal(cfg->domains[0].probe, PROBE_AUTO);
 	assert_int_equal(cfg->domains[0].target, TARGET_NONE);
+	assert_int_equal(cfg->domains[0].verify_served, 1);
+	assert_int_equal(cfg->domains[0].nservers, 0);
+	assert_int_equal(cfg->probe_interval, 86400);
+	assert_int_equal(cfg->exit_codes, EXIT_CODES_CLIENT);
+	config_free(cfg);
+	assert_int_equal(config_parse("[s2sguard]\nexit_codes = detailed\n", "t", &cfg, &err), 0);
+	assert_int_equal(cfg->exit_codes, EXIT_CODES_DETAILED);
+	config_free(cfg);
+}
+
+static void
+test_server_parse(void **state)
+{
+	struct cfg_server s;
+	struct s2s_err err;
+
+	assert_int_equal(config_server_parse("127.0.0.1:5269", &s, &err), 0);
+	assert_string_equal(s.host, "127.0.0.1");
+	assert_int_equal(s.port, 5269);
+	assert_int_equal(s.transport, SERVER_S2S_STARTTLS);
+	assert_int_equal(config_server_parse("xmpp.example.org:5223/tls", &s, &err), 0);
+	assert_int_equal(s.transport, SERVER_S2S_DIRECT_TLS);
+	assert_int_equal(config_server_parse("[::1]:5222/c2s", &s, &err), 0);
+	assert_string_equal(s.host, "::1");
+	assert_int_equal(s.transport, SERVER_C2S_STARTTLS);
+	assert_int_equal(config_server_parse("host", &s, &err), S2S_EINVAL);
+	assert_non_null(strstr(err.msg, "server 'host'"));
+	assert_int_equal(config_server_parse("host:0", &s, &err), S2S_EINVAL);
+	assert_int_equal(config_server_parse("host:65536", &s, &err), S2S_EINVAL);
+	assert_int_equal(config_server_parse("host:52x", &s, &err), S2S_EINVAL);
+	assert_int_equal(config_server_parse(":5269", &s, &err), S2S_EINVAL);
+	assert_int_equal(config_server_parse("[::1:5269", &s, &err), S2S_EINVAL);
+}
+
+/* server = (several words, continuation lines), verify_served, probe_interval. */
+static void
+test_served_keys(void **state)
+{
+	struct s2s_err err = { 0 };
+	struct config *cfg;
+	const struct cfg_domain *d;
+
+	assert_int_equal(config_parse("[s2sguard]\nverify_served = no\nprobe_interval = 12h\n"
+	    "[domain a.test]\nserver = 127.0.0.1:5269 [::1]:5270/tls\n  xmpp.a.test:5222/c2s\n"
+	    "verify_served = yes\n[domain b.test]\npeers = x.test\n", "t", &cfg, &err), 0);
+	assert_int_equal(cfg->probe_interval, 12 * 3600);
+	d = &cfg->domains[0];
+	assert_int_equal(d->verify_served, 1);
+	assert_int_equal(d->nservers, 3);
+	assert_string_equal(d->servers[0].host, "127.0.0.1");
+	assert_int_equal(d->servers[0].port, 5269);
+	assert_int_equal(d->servers[0].transport, SERVER_S2S_STARTTLS);
+	assert_string_equal(d->servers[1].host, "::1");
+	assert_int_equal(d->servers[1].transport, SERVER_S2S_DIRECT_TLS);
+	assert_string_equal(d->servers[2].host, "xmpp.a.test");
+	assert_int_equal(d->servers[2].port, 5222);
+	assert_int_equal(d->servers[2].transport, SERVER_C2S_STARTTLS);
+	assert_int_equal(cfg->domains[1].verify_served, 0);	/* [s2sguard]'s default */
 	config_free(cfg);
 }
 
@@ -115,6 +173,7 @@ static const struct bad bads[] = {
 	{ "[domain a.test]\npeers = x\n[domain a.test]\npeers = y\n", "t.conf:3: [domain a.test] appears twice" },
 	{ "[domain ../etc]\npeers = x\n", "t.conf:1: [domain ../etc]: not a valid domain name" },
 	{ "[s2sguard]\ndeadline = soon\n", "t.conf:2: deadline 'soon'" },
+	{ "[s2sguard]\nexit_codes = quiet\n", "t.conf:2: exit_codes 'quiet': want client or detailed" },
 	{ "[frobs]\nx = 1\n", "t.conf:1: unknown section [frobs]" },
 	{ "x = 1\n", "t.conf:1: 'x' outside any section" },
 	{ "[domain a.test]\npolicy = hold\n", "t.conf:1: [domain a.test]: policy hold needs a deploy target" },
@@ -126,6 +185,15 @@ static const struct bad bads[] = {
 	{ "[domain a.test]\nthis line is wrong\n", "t.conf:2: not a 'key = value' line" },
 	{ "[webhook w]\nurl = ftp://x\n", "t.conf:2: url in [webhook w]" },
 	{ "[domain a.test]\ntarget = ejabberd\nfallback = reissue\n", "t.conf:3: fallback 'reissue'" },
+	{ "[domain a.test]\nserver = 127.0.0.1:5269 xmpp.a.test\n", "t.conf:2: server 'xmpp.a.test': want HOST:PORT" },
+	{ "[domain a.test]\nserver = h:5269/udp\n", "t.conf:2: server 'h:5269/udp'" },
+	{ "[domain a.test]\nverify_served = maybe\n", "t.conf:2: verify_served 'maybe'" },
+	{ "[s2sguard]\nprobe_interval = 1w\n", "t.conf:2: probe_interval '1w'" },
+	{ "[s2sguard]\nprobe_interval = 10s\n", "t.conf:2: probe_interval '10s'" },
+	{ "[domain a.test]\nreissue_eab_kid = k\n",
+	    "[domain a.test]: reissue_eab_kid and reissue_eab_hmac_key_file go together" },
+	{ "[domain a.test]\nreissue_eab_kid = k\nreissue_eab_hmac_key_file = eab.key\n",
+	    "reissue_eab_hmac_key_file 'eab.key': want an absolute path" },
 };
 
 static void
@@ -235,6 +303,8 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_good_file),
 		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_served_keys),
+		cmocka_unit_test(test_server_parse),
 		cmocka_unit_test(test_errors_name_line),
 		cmocka_unit_test(test_secret_not_in_errors),
 		cmocka_unit_test(test_missing_file),

@@ -70,8 +70,8 @@ test_table(void **state)
 
 		memset(&in, 0, sizeof(in));
 		peers[0] = (struct policy_peer){ "ej.peer.test", r->ej_now, r->ej_base, r->ej_critical,
-		    "unsupported certificate purpose" };
-		peers[1] = (struct policy_peer){ "pr.peer.test", r->pr_now, r->pr_base, 0, NULL };
+		    "unsupported certificate purpose", 0 };
+		peers[1] = (struct policy_peer){ "pr.peer.test", r->pr_now, r->pr_base, 0, NULL, 0 };
 		in.new_invalid = r->invalid;
 		in.invalid_reason = "key does not match";
 		in.new_client_ok = r->new_client;
@@ -99,7 +99,7 @@ test_table(void **state)
 static void
 test_reason_names_peer(void **state)
 {
-	struct policy_peer p = { "ej.peer.test", F, A, 0, "unsupported certificate purpose" };
+	struct policy_peer p = { "ej.peer.test", F, A, 0, "unsupported certificate purpose", 0 };
 	struct policy_input in = { 0 };
 	struct decision d;
 	size_t i;
@@ -147,7 +147,7 @@ test_many_reasons_bounded(void **state)
 	size_t i;
 
 	for (i = 0; i < 20; i++)
-		peers[i] = (struct policy_peer){ "p.test", F, A, 0, NULL };
+		peers[i] = (struct policy_peer){ "p.test", F, A, 0, NULL, 0 };
 	in.have_deployed = 1;
 	in.deployed_days_left = 30;
 	in.probed = 1;
@@ -160,6 +160,68 @@ test_many_reasons_bounded(void **state)
 	assert_int_equal(d.nreasons, POLICY_MAX_REASONS);
 }
 
+/*
+ * A hold ends only when the peer that refused the held certificate
+ * accepts it: down (unreachable, timeout, pending: U) or failing TLS (F)
+ * with either certificate changes nothing, whatever another peer says;
+ * hold_min_days still ends the hold.
+ */
+static void
+test_held_peer_stays_regressed(void **state)
+{
+	static const struct {
+		enum peer_state	 now, base;
+		long		 days_left;
+		enum decision_action want;
+	} cases[] = {
+		{ U, U, 60, DECIDE_HOLD },
+		{ F, F, 60, DECIDE_HOLD },
+		{ F, U, 60, DECIDE_HOLD },
+		{ D, U, 60, DECIDE_HOLD },
+		{ A, U, 60, DECIDE_DEPLOY_WARN },	/* accepts now: the hold ends */
+		{ A, A, 60, DECIDE_DEPLOY_WARN },
+		{ U, U, 7, DECIDE_DEPLOY_WARN },	/* the hold limit still ends it */
+	};
+	struct policy_peer peers[2];
+	struct policy_input in;
+	struct decision d;
+	size_t i, j, onlyone;
+
+	for (onlyone = 0; onlyone < 2; onlyone++)
+		for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+			peers[0] = (struct policy_peer){ "ej.peer.test", cases[i].now, cases[i].base, 0,
+			    NULL, 1 };
+			peers[1] = (struct policy_peer){ "pr.peer.test", A, A, 0, NULL, 0 };
+			memset(&in, 0, sizeof(in));
+			in.have_deployed = 1;
+			in.prev_client_ok = 1;
+			in.deployed_days_left = cases[i].days_left;
+			in.probed = 1;
+			in.peers = peers;
+			in.npeers = onlyone ? 1 : 2;
+			in.policy = POLICY_HOLD;
+			in.hold_min_days = 7;
+			policy_decide(&in, &d);
+			if (d.action != cases[i].want)
+				fail_msg("case %zu (%zu peer(s)): got %s, want %s", i, in.npeers,
+				    policy_action_name(d.action), policy_action_name(cases[i].want));
+			if (cases[i].now == A)
+				continue;
+			for (j = 0; j < d.nreasons; j++)
+				if (strstr(d.reasons[j], "ej.peer.test refused the held certificate") != NULL ||
+				    strstr(d.reasons[j], "ej.peer.test accepted the deployed") != NULL)
+					break;
+			if (j == d.nreasons)
+				fail_msg("case %zu: no reason names ej.peer.test", i);
+		}
+	/* the same states without the earlier refusal: not this renewal's fault */
+	peers[0] = (struct policy_peer){ "ej.peer.test", U, U, 0, NULL, 0 };
+	in.deployed_days_left = 60;
+	in.npeers = 2;
+	policy_decide(&in, &d);
+	assert_int_equal(d.action, DECIDE_DEPLOY_WARN);
+}
+
 int
 main(void)
 {
@@ -168,6 +230,7 @@ main(void)
 		cmocka_unit_test(test_reason_names_peer),
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_many_reasons_bounded),
+		cmocka_unit_test(test_held_peer_stays_regressed),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
