@@ -338,7 +338,7 @@ account_precheck(struct acme *a, const struct acme_new_account *na, struct s2s_e
 
 	if (json_is_true(json_object_get(meta, "externalAccountRequired")) && na->eab_kid == NULL)
 		return err_set(err, S2S_EINVAL, "the CA requires External Account Binding: "
-		    "give --eab-kid and --eab-hmac-key");
+		    "give --eab-kid and --eab-hmac-key-file");
 	if (json_object_get(meta, "termsOfService") != NULL && !na->agree_tos)
 		return err_set(err, S2S_EINVAL, "the CA has terms of service (%.200s): "
 		    "creating an account needs --agree-tos",

@@ -66,6 +66,16 @@ order_create(struct acme *a, const struct order_req *req, struct order_result *r
 			res->replaces_dropped = 1;
 			continue;
 		}
+		/* a CA that did not issue the certificate (another CA's, pebble
+		 * 2.6 in Debian 13: "no known issuer matches the provided
+		 * Authority Key Identifier") refuses "replaces" as malformed */
+		if (with_replaces && strcmp(acme_problem_type(a), "malformed") == 0) {
+			log_msg(a->log, LOG_INFO, "the CA does not know the certificate "
+			    "to replace (%s); ordering again without \"replaces\"", err->msg);
+			with_replaces = 0;
+			res->replaces_dropped = 1;
+			continue;
+		}
 		if (strcmp(acme_problem_type(a), "invalidProfile") == 0)
 			err_prefix(err, "the CA refused profile \"%s\"", req->profile ? req->profile : "");
 		return rc;

@@ -26,6 +26,7 @@
 #include "order.h"
 #include "profile.h"
 #include "report.h"
+#include "secret.h"
 #include "target.h"
 
 #define PROG "s2sguard-reissue"
@@ -43,7 +44,7 @@ struct args {
 	const char		*out_cert, *out_chain, *out_fullchain, *out_key;
 	const char		*contacts[MAX_CONTACTS];
 	size_t			 ncontacts;
-	const char		*eab_kid, *eab_hmac_key;
+	const char		*eab_kid, *eab_hmac_key, *eab_hmac_key_file;
 	const char		*user;
 	int			 allow_unlisted, no_ari, new_key, no_client_auth, dry_run;
 	int			 json, verbose, agree_tos;
@@ -58,6 +59,8 @@ struct run {
 	struct order_result	 res;
 	struct inspection	*ins;
 	EVP_PKEY		*new_key;
+	unsigned char		*eab_key;	/* decoded EAB HMAC key, wiped at exit */
+	size_t			 eab_keylen;
 	char			*replaces;
 	const char		*profile_sent;
 	char			 profile_note[300];
@@ -79,6 +82,7 @@ static const struct option longopts[] = {
 	{ "agree-tos",		no_argument,		NULL, 'T' },
 	{ "eab-kid",		required_argument,	NULL, 'E' },
 	{ "eab-hmac-key",	required_argument,	NULL, 'K' },
+	{ "eab-hmac-key-file",	required_argument,	NULL, 'G' },
 	{ "cert",		required_argument,	NULL, 'c' },
 	{ "key",		required_argument,	NULL, 'k' },
 	{ "domain",		required_argument,	NULL, 'd' },
@@ -149,6 +153,7 @@ parse_opt(struct args *a, int c, const char *arg)
 	case 'T': a->agree_tos = 1; break;
 	case 'E': a->eab_kid = arg; break;
 	case 'K': a->eab_hmac_key = arg; break;
+	case 'G': a->eab_hmac_key_file = arg; break;
 	case 'p': a->profile = arg; break;
 	case 'U': a->allow_unlisted = 1; break;
 	case 'N': a->no_ari = 1; break;
@@ -196,8 +201,11 @@ check_args(const struct args *a)
 		return usage_error("%s", "give --key (the current private key) or --new-key");
 	if (kinds == 0 && a->new_key && a->out_key == NULL && !a->dry_run)
 		return usage_error("%s", "--new-key with plain files needs --out-key");
-	if ((a->eab_kid == NULL) != (a->eab_hmac_key == NULL))
-		return usage_error("%s", "--eab-kid and --eab-hmac-key go together");
+	if (a->eab_hmac_key != NULL && a->eab_hmac_key_file != NULL)
+		return usage_error("%s", "--eab-hmac-key and --eab-hmac-key-file exclude each other");
+	if ((a->eab_kid == NULL) != (a->eab_hmac_key == NULL && a->eab_hmac_key_file == NULL))
+		return usage_error("%s", "--eab-kid and --eab-hmac-key-file (or --eab-hmac-key) "
+		    "go together");
 	if (a->hook != NULL && a->t.webroot != NULL)
 		return usage_error("%s", "--webroot and --challenge-hook exclude each other");
 	return 0;
@@ -244,34 +252,53 @@ key_new_like(EVP_PKEY *old)
 	return EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256");
 }
 
+/* The EAB HMAC key, from --eab-hmac-key-file or --eab-hmac-key, decoded. */
+static int
+eab_key_load(const struct args *a, struct run *r, struct s2s_err *err)
+{
+	const char *what = a->eab_hmac_key_file ? a->eab_hmac_key_file : "--eab-hmac-key";
+	char *text = NULL;
+	size_t len = 0;
+	int rc = 0;
+
+	if (a->eab_hmac_key_file != NULL &&
+	    (rc = secret_file_read(a->eab_hmac_key_file, &text, &len, err)) != 0)
+		return err_prefix(err, "--eab-hmac-key-file");
+	if (a->eab_hmac_key == NULL && text == NULL)
+		return 0;
+	if (b64url_decode(text ? text : a->eab_hmac_key, &r->eab_key, &r->eab_keylen) != 0 ||
+	    r->eab_keylen == 0)
+		rc = err_set(err, S2S_EINVAL, "%s: the EAB HMAC key is not base64url", what);
+	secret_free(text);
+	return rc;
+}
+
+static void
+eab_key_free(struct run *r)
+{
+	if (r->eab_key != NULL)
+		OPENSSL_cleanse(r->eab_key, r->eab_keylen);
+	mem_free(r->eab_key);
+	r->eab_key = NULL;
+	r->eab_keylen = 0;
+}
+
 static int
 account_setup(const struct args *a, struct run *r, struct s2s_err *err)
 {
 	struct acme_new_account na = { 0 };
-	unsigned char *hmac = NULL;
-	size_t hlen = 0;
-	int rc;
 
 	r->a.key = r->t.account.key;
 	if (r->t.account.url != NULL)
 		return (r->a.kid = mem_strdup(r->t.account.url)) ? 0 :
 		    err_set(err, S2S_ENOMEM, "out of memory");
-	if (a->eab_hmac_key != NULL && (b64url_decode(a->eab_hmac_key, &hmac, &hlen) != 0 ||
-	    hlen == 0)) {
-		mem_free(hmac);
-		return err_set(err, S2S_EINVAL, "--eab-hmac-key is not base64url");
-	}
 	na.contacts = a->contacts;
 	na.ncontacts = a->ncontacts;
 	na.agree_tos = a->agree_tos;
 	na.eab_kid = a->eab_kid;
-	na.eab_key = hmac;
-	na.eab_keylen = hlen;
-	rc = acme_account_register(&r->a, &na, &r->account_created, err);
-	if (hmac != NULL)
-		OPENSSL_cleanse(hmac, hlen);
-	mem_free(hmac);
-	return rc;
+	na.eab_key = r->eab_key;
+	na.eab_keylen = r->eab_keylen;
+	return acme_account_register(&r->a, &na, &r->account_created, err);
 }
 
 static void
@@ -683,7 +710,8 @@ run(const struct args *a, struct run *r)
 	int rc;
 
 	r->stage = "input";
-	if ((rc = target_load(&a->t, &r->t, &r->err)) != 0)
+	if ((rc = target_load(&a->t, &r->t, &r->err)) != 0 ||
+	    (rc = eab_key_load(a, r, &r->err)) != 0)
 		return rc;
 	if (a->new_key && (r->new_key = key_new_like(r->t.key)) == NULL)
 		return err_ssl(&r->err, S2S_ENOMEM, "cannot generate a new key");
@@ -722,6 +750,7 @@ main(int argc, char **argv)
 	acme_cleanup(&r.a);
 	target_clear(&r.t);
 	EVP_PKEY_free(r.new_key);
+	eab_key_free(&r);
 	mem_free(r.replaces);
 	log_close(&r.log);
 	return status;

@@ -60,6 +60,7 @@ adapter_exit_status(enum acme_client c, enum exit_codes_style style, int detaile
 		return detailed;
 	switch (detailed) {
 	case GUARD_DEPLOYED: case GUARD_WARNED: case GUARD_HELD: case GUARD_NOTHING:
+	case GUARD_QUEUED:
 		return 0;
 	default:
 		return detailed;

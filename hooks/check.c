@@ -14,9 +14,12 @@
 #include <strings.h>
 #include <time.h>
 
+#include "check_deployed.h"
+#include "check_metrics.h"
 #include "cli.h"
 #include "cert.h"
 #include "config.h"
+#include "doctor.h"
 #include "deploy.h"
 #include "guard.h"
 #include "help-s2sguard-check.h"
@@ -85,22 +88,34 @@ parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-/* What the metrics need about one domain. */
-struct dstat {
-	const char	*name;
-	int		 have_cert;
-	long		 days_left;
-	int		 client_ok;
-	int		 pending;
-	size_t		 counts[PROBE_VERDICT_COUNT];
-	size_t		 regressed;
-	int		 exit;
-};
+
+/*
+ * The deployed pair cannot be read: a broken target (a file missing while
+ * something was deployed) or an unreadable one is an error the check
+ * reports (exit 3), never a silent 0. Nothing deployed yet is fine.
+ */
+static int
+deployed_unreadable(const struct config *cfg, const struct cfg_domain *d,
+    const struct deploy_target *t, int rc, const struct s2s_err *err, struct s2s_log *log)
+{
+	char c[PATH_MAX], k[PATH_MAX], why[3 * PATH_MAX / 2];
+	struct s2s_err e2 = { 0 };
+	int lg = state_stash_paths(cfg->state_dir, d->name, "last-good", c, k, &e2) == 0;
+
+	if (rc == S2S_ENOTFOUND && !guard_target_incomplete(t, lg, why, sizeof(why)))
+		return 0;
+	if (rc != S2S_ENOTFOUND)
+		snprintf(why, sizeof(why), "%s", err->msg);
+	log_msg(log, LOG_ERR, "%s: the deployed pair cannot be read: %s; %s", d->name, why,
+	    lg ? "renewals are judged against s2sguard's last-good copy until it is repaired" :
+	    "repair the target or deploy by hand");
+	return GUARD_ERROR;
+}
 
 /* Inspect the deployed pair (for the metrics) without changing anything. */
-static void
+static int
 inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t now,
-    struct dstat *ds)
+    struct dstat *ds, struct s2s_log *log)
 {
 	struct deploy_target t;
 	struct deploy_pair p;
@@ -111,9 +126,12 @@ inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t no
 	X509_STORE *store = NULL;
 	const char *domains[1] = { d->name };
 
-	if (d->target == TARGET_NONE || deploy_target_from_config(d, &t, &err) != 0 ||
-	    deploy_pair_load_target(&t, &p, &err) != 0)
-		return;
+	int rc;
+
+	if (d->target == TARGET_NONE || deploy_target_from_config(d, &t, &err) != 0)
+		return 0;
+	if ((rc = deploy_pair_load_target(&t, &p, &err)) != 0)
+		return deployed_unreadable(cfg, d, &t, rc, &err, log);
 	memset(&io, 0, sizeof(io));
 	io.domains = domains;
 	io.ndomains = 1;
@@ -122,6 +140,7 @@ inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t no
 	    inspect_store_new(cfg->ca_file, &store, &err) == 0 &&
 	    inspect_chain(chain, NULL, NULL, store, &io, &ins, &err) == 0) {
 		ds->have_cert = 1;
+		cert_sha256_hex(cert_chain_get(chain, 0), ds->cert_sha256);
 		ds->days_left = ins->certs[0].days_left;
 		ds->client_ok = ins->client.ok;
 	}
@@ -129,28 +148,54 @@ inspect_deployed(const struct config *cfg, const struct cfg_domain *d, time_t no
 	X509_STORE_free(store);
 	cert_chain_free(chain);
 	deploy_pair_clear(&p);
+	return 0;
 }
 
-/* Peer counts from the state's last probe. */
-static void
-last_probe_counts(const struct config *cfg, struct dstat *ds)
-{
-	struct s2s_err err = { 0 };
-	struct probe_results *res = NULL;
-	json_t *st = NULL;
-	size_t v;
 
-	if (state_load(cfg->state_dir, ds->name, &st, &err) != 0)
-		return;
-	ds->pending = json_object_get(st, "pending") != NULL;
-	if (probe_results_from_json(json_object_get(json_object_get(st, "last_probe"), "probes"),
-	    &res, &err) == 0) {
-		for (v = 0; v < PROBE_VERDICT_COUNT; v++)
-			ds->counts[v] = probe_results_count(res, (enum probe_verdict)v);
-		ds->regressed = probe_results_regressions(res);
-		probe_results_free(res);
+struct print_ctx {
+	const struct args	*a;
+	const struct config	*cfg;
+	struct s2s_log		*log;
+};
+
+static void
+print_report(const json_t *report, void *arg)
+{
+	const struct print_ctx *c = arg;
+
+	if (!c->a->quiet && c->a->json)
+		report_print_json(stdout, report);
+	else if (!c->a->quiet) {
+		report_render_text(stdout, report);
+		guard_render_text(stdout, report);
 	}
-	json_decref(st);
+	notify_report(c->cfg, report, c->log);
+}
+
+/*
+ * Renewals a hook run queued because another run held the domain (and
+ * that run did not process, e.g. it was killed): through the pipeline as
+ * the hook would. A queue still locked by a running s2sguard is that
+ * run's to drain: nothing to report here.
+ */
+static int
+run_queued(const struct args *a, const struct config *cfg, const struct cfg_domain *d,
+    struct s2s_log *log)
+{
+	struct print_ctx c = { a, cfg, log };
+	struct guard_opts o;
+	int status;
+
+	memset(&o, 0, sizeof(o));
+	o.cfg = cfg;
+	o.dom = d;
+	o.domain = d->name;
+	o.log = log;
+	o.now = a->now;
+	o.tool = "s2sguard-check";
+	o.dry_run = a->dry_run;
+	status = guard_drain_queue(&o, print_report, &c);
+	return status == GUARD_QUEUED ? GUARD_NOTHING : status;
 }
 
 static int
@@ -192,72 +237,75 @@ run_pending(const struct args *a, const struct config *cfg, const struct cfg_dom
 	return status;
 }
 
-static void
-metric(FILE *f, const char *name, const char *domain, const char *label, long long v)
+/* For merging results of one check and domain: the worst status wins. */
+static int
+doctor_rank(enum doctor_status st)
 {
-	if (label != NULL)
-		fprintf(f, "%s{domain=\"%s\",%s} %lld\n", name, domain, label, v);
-	else
-		fprintf(f, "%s{domain=\"%s\"} %lld\n", name, domain, v);
+	switch (st) {
+	case DOCTOR_FAIL: return 3;
+	case DOCTOR_WARN: return 2;
+	case DOCTOR_OK: return 1;
+	default: return 0;
+	}
 }
 
-static int
-write_metrics(const char *path, const struct dstat *ds, size_t n, time_t now, struct s2s_err *err)
+/*
+ * s2sguard-doctor's checks (read-only) for the metrics: one entry per
+ * check and domain (a check with several results for one domain counts
+ * with its worst). *out NULL and 0 entries when they could not run.
+ */
+static size_t
+doctor_metrics(const struct config *cfg, const char *only, time_t now,
+    struct doctor_metric **out)
 {
-	char *text = NULL, label[64];
-	size_t len = 0, i, v;
-	FILE *f;
-	int rc;
+	struct doctor_results res = { 0 };
+	struct doctor_opts o;
+	struct s2s_err err = { 0 };
+	int *rank = NULL;
+	size_t n = 0, i, k;
 
-	if ((f = open_memstream(&text, &len)) == NULL)
-		return err_set(err, S2S_ENOMEM, "out of memory");
-	fprintf(f, "# HELP s2sguard_cert_days_left Days until the deployed certificate expires.\n"
-	    "# TYPE s2sguard_cert_days_left gauge\n");
-	for (i = 0; i < n; i++)
-		if (ds[i].have_cert)
-			metric(f, "s2sguard_cert_days_left", ds[i].name, NULL, ds[i].days_left);
-	fprintf(f, "# HELP s2sguard_cert_client_auth 1 when the deployed chain allows TLS client use.\n"
-	    "# TYPE s2sguard_cert_client_auth gauge\n");
-	for (i = 0; i < n; i++)
-		if (ds[i].have_cert)
-			metric(f, "s2sguard_cert_client_auth", ds[i].name, NULL, ds[i].client_ok);
-	fprintf(f, "# HELP s2sguard_hold 1 while a renewed certificate is held back.\n"
-	    "# TYPE s2sguard_hold gauge\n");
-	for (i = 0; i < n; i++)
-		metric(f, "s2sguard_hold", ds[i].name, NULL, ds[i].pending);
-	fprintf(f, "# HELP s2sguard_peers Peers by verdict in the last probe.\n"
-	    "# TYPE s2sguard_peers gauge\n");
-	for (i = 0; i < n; i++)
-		for (v = 1; v < PROBE_VERDICT_COUNT; v++) {
-			snprintf(label, sizeof(label), "verdict=\"%s\"", probe_verdict_name((enum probe_verdict)v));
-			metric(f, "s2sguard_peers", ds[i].name, label, (long long)ds[i].counts[v]);
+	*out = NULL;
+	memset(&o, 0, sizeof(o));
+	o.cfg = cfg;
+	o.config_path = cfg->path;
+	o.domains = only != NULL ? &only : NULL;
+	o.ndomains = only != NULL;
+	o.now = now;
+	o.root = "";
+	if (doctor_run(&o, &res, &err) != 0 || res.n == 0 ||
+	    (*out = mem_calloc(res.n, sizeof(**out))) == NULL ||
+	    (rank = mem_calloc(res.n, sizeof(*rank))) == NULL)
+		goto done;
+	for (i = 0; i < res.n; i++) {
+		const struct doctor_result *d = &res.v[i];
+
+		for (k = 0; k < n; k++)
+			if (strcmp((*out)[k].name, d->name) == 0 && strcmp((*out)[k].domain, d->domain) == 0)
+				break;
+		if (k == n) {
+			snprintf((*out)[k].name, sizeof((*out)[k].name), "%s", d->name);
+			snprintf((*out)[k].domain, sizeof((*out)[k].domain), "%s", d->domain);
+			rank[k] = -1;
+			n++;
 		}
-	fprintf(f, "# HELP s2sguard_peers_regressed Peers that accepted the deployed certificate but not the new one.\n"
-	    "# TYPE s2sguard_peers_regressed gauge\n");
-	for (i = 0; i < n; i++)
-		metric(f, "s2sguard_peers_regressed", ds[i].name, NULL, (long long)ds[i].regressed);
-	fprintf(f, "# HELP s2sguard_check_status Exit status of the last check per domain.\n"
-	    "# TYPE s2sguard_check_status gauge\n");
-	for (i = 0; i < n; i++)
-		metric(f, "s2sguard_check_status", ds[i].name, NULL, ds[i].exit);
-	fprintf(f, "# HELP s2sguard_check_timestamp_seconds When the check last ran.\n"
-	    "# TYPE s2sguard_check_timestamp_seconds gauge\n"
-	    "s2sguard_check_timestamp_seconds %lld\n", (long long)now);
-	if (fclose(f) != 0) {
-		free(text);
-		return err_set(err, S2S_ENOMEM, "out of memory");
+		if (doctor_rank(d->status) > rank[k]) {
+			rank[k] = doctor_rank(d->status);
+			snprintf((*out)[k].status, sizeof((*out)[k].status), "%s",
+			    doctor_status_name(d->status));
+		}
 	}
-	rc = deploy_write_file(path, text, len, (uid_t)-1, (gid_t)-1, 0644, err);
-	free(text);
-	return rc;
+done:
+	mem_free(rank);
+	doctor_results_clear(&res);
+	return *out != NULL ? n : 0;
 }
 
 static int
 worse(int a, int b)
 {
 	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 0, [GUARD_WARNED] = 2,
-	    [GUARD_HELD] = 3, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5,
-	    [GUARD_UNCONFIRMED] = 6 };
+	    [GUARD_HELD] = 3, [GUARD_QUEUED] = 0, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5,
+	    [GUARD_UNCONFIRMED] = 7 };
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -325,20 +373,33 @@ main(int argc, char **argv)
 			continue;
 		ds[n].name = d->name;
 		ds[n].exit = run_pending(&a, cfg, d, &log);
+		ds[n].exit = worse(ds[n].exit, run_queued(&a, cfg, d, &log));
 		if (ds[n].exit == GUARD_NOTHING)
 			ds[n].exit = GUARD_DEPLOYED;
 		status = worse(status, ds[n].exit);
-		inspect_deployed(cfg, d, a.now, &ds[n]);
-		last_probe_counts(cfg, &ds[n]);
+		if (inspect_deployed(cfg, d, a.now, &ds[n], &log) != 0) {
+			ds[n].exit = GUARD_ERROR;
+			status = worse(status, GUARD_ERROR);
+		}
+		/* nothing held: keep the view of the deployed certificate current */
+		if (ds[n].exit == GUARD_DEPLOYED && !a.dry_run)
+			check_deployed_refresh(cfg, d, now, &log);
+		ds[n].hold_min_days = d->hold_min_days;
+		check_view_from_state(cfg, &ds[n]);
 		if (ds[n].have_cert && ds[n].days_left <= d->hold_min_days)
 			log_msg(&log, LOG_WARNING, "%s: the deployed certificate has %ld day(s) left",
 			    d->name, ds[n].days_left);
 		n++;
 	}
-	if (cfg->metrics_path != NULL && !a.dry_run &&
-	    write_metrics(cfg->metrics_path, ds, n, now, &err) != 0) {
-		log_msg(&log, LOG_ERR, "metrics: %s", err.msg);
-		status = worse(status, GUARD_ERROR);
+	if (cfg->metrics_path != NULL && !a.dry_run) {
+		struct doctor_metric *doc = NULL;
+		size_t ndoc = doctor_metrics(cfg, a.domain, now, &doc);
+
+		if (check_metrics_write(cfg->metrics_path, ds, n, doc, ndoc, now, &err) != 0) {
+			log_msg(&log, LOG_ERR, "metrics: %s", err.msg);
+			status = worse(status, GUARD_ERROR);
+		}
+		mem_free(doc);
 	}
 out:
 	mem_free(ds);

@@ -416,14 +416,18 @@ check_dehydrated(const struct doctor_opts *o, const struct cfg_domain *d,
 	memset(&h, 0, sizeof(h));
 	if (hook[0] != '\0') {
 		judge_hook(hook, "HOOK", d, 1, &h);
-		if (h.ours[0] == '\0' && doctor_path(o, hook, path, sizeof(path)) == 0)
+		/* the hook script under the root, else as named */
+		if (h.ours[0] == '\0' && doctor_path(o, hook, path, sizeof(path)) == 0 &&
+		    stat(path, &st) != 0)
+			snprintf(path, sizeof(path), "%s", hook);
+		if (h.ours[0] == '\0')
 			judge_hook_file(path, hook, d, 1, &h);
 	}
 	if (h.ours[0] == '\0')
 		return doctor_add(r, "acme-hook", d->name, DOCTOR_FAIL, "set HOOK=/usr/bin/s2sguard-hook "
 		    "in /etc/dehydrated/conf.d/s2sguard.sh (or call it from your hook's deploy_cert)",
-		    "dehydrated renews it (%s), but HOOK %s%s does not call s2sguard-hook: renewals "
-		    "are not guarded", shown, hook[0] != '\0' ? "=" : "is not set", hook);
+		    "dehydrated renews it (%s), but HOOK%s%s does not call s2sguard-hook: renewals "
+		    "are not guarded", shown, hook[0] != '\0' ? "=" : " is not set and", hook);
 	if (h.other[0] != '\0')
 		return doctor_add(r, "acme-hook", d->name, DOCTOR_WARN,
 		    "let s2sguard deploy and reload alone", "dehydrated's %s calls s2sguard-hook, "

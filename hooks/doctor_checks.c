@@ -361,9 +361,9 @@ doctor_check_expiry(const struct doctor_opts *o, const struct cfg_domain *d,
 	struct deploy_target t;
 	struct deploy_pair p = { 0 };
 	struct s2s_err err = { 0 };
-	char note[300];
+	char note[300], fix[DOCTOR_TEXT_MAX];
 	const char *path;
-	int days = 0, pdays, rc;
+	int days = 0, pdays;
 
 	if (d->target == TARGET_NONE)
 		return doctor_add(r, "expiry", d->name, DOCTOR_SKIP, NULL,
@@ -371,11 +371,12 @@ doctor_check_expiry(const struct doctor_opts *o, const struct cfg_domain *d,
 	path = d->pem_path != NULL ? d->pem_path : d->cert_path;
 	pending_note(o, d, note, sizeof(note), &pdays);
 	if (deploy_target_from_config(d, &t, &err) != 0 ||
-	    (rc = deploy_pair_load_target(&t, &p, &err)) != 0 ||
+	    deploy_pair_load_target(&t, &p, &err) != 0 ||
 	    leaf_days_left(p.cert, p.cert_len, path, o->now, &days, &err) != 0) {
 		deploy_pair_clear(&p);
-		return doctor_add(r, "expiry", d->name, DOCTOR_WARN,
-		    "deploy the current certificate once: s2sguard-hook --domain NAME --cert ... --key ...",
+		snprintf(fix, sizeof(fix), "deploy the current certificate once: s2sguard-hook "
+		    "--domain %s --cert FULLCHAIN --key KEY", d->name);
+		return doctor_add(r, "expiry", d->name, DOCTOR_WARN, fix,
 		    "nothing usable deployed: %s%s", err.msg, note);
 	}
 	deploy_pair_clear(&p);

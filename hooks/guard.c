@@ -16,10 +16,12 @@
 #include "deploy.h"
 #include "guard.h"
 #include "guard_dane.h"
+#include "guard_served.h"
 #include "inspect.h"
 #include "mem.h"
 #include "policy.h"
 #include "probe.h"
+#include "queue.h"
 #include "report.h"
 #include "state.h"
 
@@ -44,7 +46,10 @@ struct run {
 	struct guard_dane	*dane;
 	int			 reissued;	/* the candidate now is a re-issue */
 	int			 stale;		/* check: pending dropped, nothing to do */
+	int			 queued;	/* the lock stayed busy: the candidate is queued */
+	int			 gone;		/* the queued entry was processed meanwhile */
 	int			 exit;
+	char			 probed_sha[65], probed_base_sha[65];	/* last stage_probe's pair */
 };
 
 static void	action(struct run *r, const char *what, int ok, const char *fmt, ...)
@@ -167,6 +172,31 @@ baseline_from_last_good(struct run *r, int why, struct s2s_err *err)
 }
 
 /*
+ * The target lacks a file (the key removed, the certificate link kept):
+ * the baseline is s2sguard's own last-good pair, so a broken target
+ * never turns a hold into a deploy, and the report says so. Half a pair
+ * and no last-good copy: nothing to hold on to or compare with, an error.
+ */
+static int
+baseline_when_incomplete(struct run *r, struct s2s_err *err)
+{
+	char why[3 * PATH_MAX / 2];
+	int lg;
+
+	lg = state_stash_paths(r->sdir, r->o->domain, "last-good", r->prev_cert, r->prev_key, err) == 0;
+	if (!guard_target_incomplete(&r->target, lg, why, sizeof(why)))
+		return 0;	/* nothing deployed yet */
+	if (!lg)
+		return err_set(err, S2S_EINVAL, "%s, and there is no last-good copy to compare with "
+		    "or hold on to: repair the target or deploy by hand", why);
+	action(r, "target", 0, "%s", why);
+	r->have_prev = r->prev_is_deployed = 1;
+	action(r, "baseline", 1, "the baseline is s2sguard's last-good copy %s (what the target "
+	    "held when s2sguard last deployed)", r->prev_cert);
+	return 0;
+}
+
+/*
  * What is deployed now becomes the last-good copy, unless it already is the
  * candidate (acme.sh with --key-file/--fullchain-file wrote it there before
  * calling us): then the last-good copy from an earlier run is the baseline.
@@ -185,8 +215,10 @@ load_deployed(struct run *r, struct s2s_err *err)
 			return rc;
 		r->have_target = 1;
 		rc = deploy_pair_load_target(&r->target, &cur, err);
-		if (rc == S2S_ENOTFOUND || rc == S2S_EPERM)
+		if (rc == S2S_EPERM)
 			return baseline_from_last_good(r, rc, err);
+		if (rc == S2S_ENOTFOUND)
+			return baseline_when_incomplete(r, err);
 		if (rc != 0)
 			return rc;
 		if (same_pair(&cur, &r->cand)) {
@@ -281,63 +313,28 @@ want_probe(const struct run *r)
 
 	if (r->peers.n == 0 || m == PROBE_NEVER)
 		return 0;
-	return m == PROBE_ALWAYS || !r->ins->client.ok;
+	/* either rule may be the peers': client purpose (ejabberd before
+	 * 25.07, Metronome), server purpose (Debian 13's ejabberd, Prosody) */
+	return m == PROBE_ALWAYS || !r->ins->client.ok || !r->ins->server.ok;
 }
+
+static void	leaf_sha256_file(const char *path, char out[65]);
 
 static int
 stage_probe(struct run *r, struct s2s_err *err)
 {
 	const struct guard_opts *o = r->o;
-	const struct cfg_domain *d = o->dom;
-	struct probe_override *ov = NULL;
-	char **specs = NULL;
-	struct probe_opts po;
-	size_t i, nov = 0;
-	int rc = 0;
 
 	probe_results_free(r->probes);
 	r->probes = NULL;
-	memset(&po, 0, sizeof(po));
-	if (d != NULL && d->connect.n > 0) {
-		ov = mem_calloc(d->connect.n, sizeof(*ov));
-		specs = mem_calloc(d->connect.n, sizeof(*specs));
-		if (ov == NULL || specs == NULL) {
-			rc = err_set(err, S2S_ENOMEM, "out of memory");
-			goto out;
-		}
-		for (i = 0; i < d->connect.n; i++) {
-			if ((specs[i] = mem_strdup(d->connect.v[i])) == NULL) {
-				rc = err_set(err, S2S_ENOMEM, "out of memory");
-				goto out;
-			}
-			if ((rc = probe_override_parse(specs[i], &ov[nov], err)) != 0)
-				goto out;
-			nov++;
-		}
-	}
-	po.from = o->domain;
-	po.cert_path = r->cand_cert;
-	po.key_path = r->cand_key;
-	if (r->have_prev) {
-		po.baseline_cert_path = r->prev_cert;
-		po.baseline_key_path = r->prev_key;
-	}
-	po.peers = (const char *const *)r->peers.v;
-	po.npeers = r->peers.n;
-	po.overrides = ov;
-	po.noverrides = nov;
-	po.timeout_ms = o->cfg->probe_timeout * 1000;
-	po.deadline = stage_deadline(r);
-	po.resolver = o->cfg->resolver;
-	po.ca_file = o->cfg->ca_file;
-	po.log = o->log;
-	rc = probe_run_as_user(&po, o->cfg->probe_user, &r->probes, err);
-out:
-	for (i = 0; specs != NULL && i < d->connect.n; i++)
-		mem_free(specs[i]);
-	mem_free(specs);
-	mem_free(ov);
-	return rc;
+	/* what was probed, for the state's last_probe (the files may go before) */
+	leaf_sha256_file(r->cand_cert, r->probed_sha);
+	r->probed_base_sha[0] = '\0';
+	if (r->have_prev)
+		leaf_sha256_file(r->prev_cert, r->probed_base_sha);
+	return guard_probe(o->cfg, o->dom, o->domain, r->cand_cert, r->cand_key,
+	    r->have_prev ? r->prev_cert : NULL, r->have_prev ? r->prev_key : NULL, &r->peers,
+	    stage_deadline(r), o->log, &r->probes, err);
 }
 
 static enum peer_state
@@ -345,8 +342,9 @@ peer_state_of(enum probe_verdict v)
 {
 	switch (v) {
 	case PROBE_ACCEPTED: return PEER_ACCEPTED;
-	case PROBE_DIALBACK_ONLY: return PEER_DEGRADED;
-	case PROBE_REJECTED: case PROBE_NO_AUTH: case PROBE_TLS_FAILED:
+	case PROBE_DIALBACK_ONLY: case PROBE_DIALBACK_UNVERIFIED: return PEER_DEGRADED;
+	/* a peer that refuses our dialback request refuses us */
+	case PROBE_REJECTED: case PROBE_DIALBACK_REFUSED: case PROBE_NO_AUTH: case PROBE_TLS_FAILED:
 	case PROBE_STREAM_ERROR: case PROBE_PROTOCOL_ERROR: return PEER_FAILED;
 	default: return PEER_UNREACHABLE;
 	}
@@ -422,7 +420,8 @@ add_arg(const char **argv, size_t *n, size_t max, const char *a, const char *b)
  * s2sguard-reissue in its plain-files mode (s2sguard-reissue(1)):
  *   --server URL --account-key FILE --cert CAND --key CANDKEY
  *   --out-fullchain DIR/fullchain.pem [--profile P] [--contact mailto:E
- *   --agree-tos] [--tls-ca-file F] [--ca-file F] [reissue_args...]
+ *   --agree-tos] [--tls-ca-file F] [--eab-kid K --eab-hmac-key-file F]
+ *   [--ca-file F] [reissue_args...]
  * It verifies the new chain (trust, clientAuth, names, key) before writing.
  */
 static int
@@ -462,6 +461,10 @@ stage_reissue(struct run *r, struct s2s_err *err)
 	}
 	if (d->reissue_ca_bundle != NULL)
 		add_arg(argv, &n, 64, "--tls-ca-file", d->reissue_ca_bundle);
+	if (d->reissue_eab_kid != NULL) {	/* the key as a file: a command line is public */
+		add_arg(argv, &n, 64, "--eab-kid", d->reissue_eab_kid);
+		add_arg(argv, &n, 64, "--eab-hmac-key-file", d->reissue_eab_hmac_key_file);
+	}
 	if (r->o->cfg->ca_file != NULL)
 		add_arg(argv, &n, 64, "--ca-file", r->o->cfg->ca_file);
 	for (i = 0; i < d->reissue_args.n; i++)
@@ -508,6 +511,62 @@ reload(struct run *r, const char *why)
 	oneline(out);
 	action(r, "reload", status == 0, "%s: exit %d%s%.300s", why, status, out[0] ? ": " : "", out);
 	return status == 0 ? 0 : -1;
+}
+
+/*
+ * Does the server present what it should: after a deploy's reload the new
+ * certificate (retrying while the reload settles), during a hold the
+ * deployed one? The outcome goes into the report, the state (for the
+ * metrics) and the actions; a wrong certificate is a failed action.
+ */
+static enum guard_served_outcome
+verify_served(struct run *r, int after_reload)
+{
+	const struct guard_opts *o = r->o;
+	struct guard_served_candidate cands[1];
+	struct guard_served_in in;
+	struct deploy_pair held = { 0 };
+	struct s2s_err err = { 0 };
+	enum guard_served_outcome out;
+	char msg[1400], what[PATH_MAX + 64], now[32];
+	json_t *rep = NULL;
+
+	memset(&in, 0, sizeof(in));
+	in.cfg = o->cfg;
+	in.dom = o->dom;
+	in.domain = o->domain;
+	in.after_reload = after_reload;
+	in.dl = o->dl;
+	in.log = o->log;
+	in.cands = cands;
+	if (after_reload) {
+		in.want_pem = r->cand.cert;
+		in.want_len = r->cand.cert_len;
+		cands[0].path = r->have_prev && r->prev_is_deployed ? r->prev_cert : NULL;
+		cands[0].what = "the certificate deployed before";
+	} else {
+		if (!r->have_prev || !r->prev_is_deployed ||
+		    deploy_pair_load(r->prev_cert, r->prev_key, &held, &err) != 0)
+			return GUARD_SERVED_SKIPPED;
+		in.want_pem = held.cert;
+		in.want_len = held.cert_len;
+		snprintf(what, sizeof(what), o->candidate_is_pending ? "the held certificate (%s)" :
+		    "the new certificate from %s, the ACME client's file", o->cert_path);
+		cands[0].path = o->cert_path;
+		cands[0].what = what;
+	}
+	in.ncands = cands[0].path != NULL;
+	out = guard_served_check(&in, &rep, msg, sizeof(msg));
+	deploy_pair_clear(&held);
+	action(r, "verify-served", out != GUARD_SERVED_WRONG, "%s", msg);
+	if (rep != NULL) {
+		report_time_iso(time(NULL), now, sizeof(now));
+		json_object_set_new(rep, "time", json_string(now));
+		json_object_set_new(rep, "after", json_string(after_reload ? "reload" : "hold"));
+		json_object_set(r->report, "served", rep);
+		json_object_set_new(r->st, "served", rep);
+	}
+	return out;
 }
 
 /* The reload after a rollback, while the run's deadline still allows one. */
@@ -579,8 +638,13 @@ act_deploy(struct run *r)
 		action(r, "deploy", 1, "%s installed", r->reissued ? "re-issued certificate" : "new certificate");
 	} else
 		action(r, "deploy", 1, "the new certificate was already in place");
-	if (reload(r, "after deploy") == 0)
-		return r->dec.action == DECIDE_DEPLOY && !r->reissued ? GUARD_DEPLOYED : GUARD_WARNED;
+	if (reload(r, "after deploy") == 0) {
+		int ex = r->dec.action == DECIDE_DEPLOY && !r->reissued ? GUARD_DEPLOYED : GUARD_WARNED;
+
+		if (verify_served(r, 1) == GUARD_SERVED_WRONG)
+			ex = GUARD_WARNED;
+		return ex;
+	}
 	return r->already_in_place ? rollback_last_good(r) : rollback_undo(r);
 }
 
@@ -738,6 +802,7 @@ stage_act(struct run *r)
 	if (r->dec.action == DECIDE_HOLD) {
 		record_pending(r);
 		restore_if_overwritten(r);
+		verify_served(r, 0);
 		return GUARD_HELD;
 	}
 	r->exit = act_deploy(r);
@@ -749,16 +814,38 @@ stage_act(struct run *r)
 
 /* ---- state and report ------------------------------------------------- */
 
+/* Hex SHA-256 of the first certificate of a file; "" when unreadable. */
+static void
+leaf_sha256_file(const char *path, char out[65])
+{
+	struct cert_chain *c = NULL;
+	struct s2s_err err;
+
+	out[0] = '\0';
+	if (cert_chain_load(path, &c, &err) == 0)
+		cert_sha256_hex(cert_chain_get(c, 0), out);
+	cert_chain_free(c);
+}
+
+/*
+ * The state's last_probe: when, which certificate was probed (cert_sha256)
+ * and, with a baseline, which deployed one beside it (baseline_sha256), so
+ * that s2sguard-check's metrics only use verdicts about the certificate
+ * deployed when they are written.
+ */
 static void
 note_probes(struct run *r)
 {
 	char now[32];
+	time_t t = time(NULL);
 	size_t i;
 
 	if (r->probes == NULL)
 		return;
-	report_time_iso(time(NULL), now, sizeof(now));
-	json_object_set_new(r->st, "last_probe", json_pack("{s:s, s:o}", "time", now,
+	report_time_iso(t, now, sizeof(now));
+	json_object_set_new(r->st, "last_probe", json_pack("{s:s, s:I, s:s, s:s, s:o}",
+	    "time", now, "epoch", (json_int_t)(r->o->now != 0 ? r->o->now : t),
+	    "cert_sha256", r->probed_sha, "baseline_sha256", r->probed_base_sha,
 	    "probes", probe_results_to_json(r->probes)));
 	/* when each failing peer was first seen failing; forgotten once it accepts */
 	for (i = 0; i < r->probes->n; i++)
@@ -792,6 +879,18 @@ fill_report(struct run *r)
 	json_object_set_new(rep, "exit", json_integer(r->exit));
 }
 
+/* A queued entry the run got the lock for is done with: drop it (not in a dry run). */
+static void
+queued_done(struct run *r)
+{
+	struct s2s_err err = { 0 };
+
+	if (r->o->queued_entry == NULL || r->lock == NULL || r->gone || r->o->dry_run)
+		return;
+	if (queue_drop(r->o->queued_entry, &err) != 0)
+		log_msg(r->o->log, LOG_ERR, "%s: queue: %s", r->o->domain, err.msg);
+}
+
 static void
 run_free(struct run *r)
 {
@@ -819,7 +918,8 @@ stale_pending(struct run *r)
 
 	const struct cert_summary *c, *p;
 
-	if (!r->o->candidate_is_pending || r->prev_ins == NULL || !r->prev_is_deployed)
+	if (!(r->o->candidate_is_pending || r->o->queued_entry != NULL) || r->prev_ins == NULL ||
+	    !r->prev_is_deployed)
 		return 0;
 	c = &r->ins->certs[0];
 	p = &r->prev_ins->certs[0];
@@ -832,6 +932,11 @@ stale_pending(struct run *r)
 	    (c->not_before == p->not_before && strcmp(c->serial, p->serial) != 0))
 		return 0;
 	r->stale = 1;
+	if (r->o->queued_entry != NULL) {
+		action(r, "drop-queued", 1, "%sthe queued certificate is older than, or the same "
+		    "as, the deployed one", r->o->dry_run ? "dry run: would drop it: " : "");
+		return 1;
+	}
 	if (r->o->dry_run) {
 		action(r, "none", 1, "dry run: would drop the pending certificate, older than or the same as the deployed one");
 		return 1;
@@ -842,6 +947,70 @@ stale_pending(struct run *r)
 	return 1;
 }
 
+/* ---- the domain's lock, and the queue when it stays busy ---------------- */
+
+/* A queued entry tries once; any other run waits up to half its deadline. */
+static int
+lock_wait_ms(const struct run *r)
+{
+	int left;
+
+	if (r->o->queued_entry != NULL)
+		return 0;
+	left = deadline_left_ms(&r->o->dl) / 2;
+	return left < 1000 ? 1000 : left;
+}
+
+static int
+queue_candidate(struct run *r, int waited_ms, struct s2s_err *err)
+{
+	char path[PATH_MAX];
+	struct s2s_err qerr = { 0 };
+
+	if (queue_add(r->sdir, r->o->domain, &r->cand, path, &qerr) != 0) {
+		action(r, "queue", 0, "another s2sguard run held %s for %d s, and the new "
+		    "certificate could not be queued: %s", r->o->domain, (waited_ms + 500) / 1000, qerr.msg);
+		return err_set(err, S2S_EBUSY, "%s: another s2sguard run holds this domain; "
+		    "queueing failed: %s", r->o->domain, qerr.msg);
+	}
+	r->queued = 1;
+	action(r, "queue", 1, "another s2sguard run held %s for %d s: the new certificate is "
+	    "queued in %s; that run processes it when it ends, or the next s2sguard-check does",
+	    r->o->domain, (waited_ms + 500) / 1000, path);
+	return 0;
+}
+
+/*
+ * Take the domain's lock. When it stays busy, a new renewal of a
+ * configured domain is queued and a queued entry stays where it is: both
+ * return 0 with r->queued set. A queued entry that is gone was processed
+ * by another run: r->gone.
+ */
+static int
+lock_or_queue(struct run *r, struct s2s_err *err)
+{
+	const struct guard_opts *o = r->o;
+	int wait = lock_wait_ms(r), rc;
+
+	rc = state_lock_acquire(r->sdir, o->domain, wait, &r->lock, err);
+	if (rc == S2S_EBUSY && o->queued_entry != NULL) {
+		r->queued = 1;
+		action(r, "queue", 1, "another s2sguard run holds %s: the queued certificate %s "
+		    "stays queued for it", o->domain, o->queued_entry);
+		return 0;
+	}
+	if (rc == S2S_EBUSY && o->dom != NULL && !o->candidate_is_pending && !o->dry_run)
+		return queue_candidate(r, wait, err);
+	if (rc != 0)
+		return rc;
+	if (o->queued_entry != NULL && !queue_entry_exists(o->queued_entry)) {
+		r->gone = 1;
+		action(r, "none", 1, "the queued certificate %s was processed by another run",
+		    o->queued_entry);
+	}
+	return 0;
+}
+
 /* Steps up to the decision; returns 0 or an error (nothing changed yet). */
 static int
 prepare(struct run *r, struct s2s_err *err)
@@ -849,11 +1018,16 @@ prepare(struct run *r, struct s2s_err *err)
 	const struct guard_opts *o = r->o;
 	int rc;
 
-	if ((rc = state_dir_ensure(r->sdir, err)) != 0 ||
-	    (rc = state_lock_acquire(r->sdir, o->domain, 10000, &r->lock, err)) != 0 ||
-	    (rc = state_load(r->sdir, o->domain, &r->st, err)) != 0)
+	if ((rc = state_dir_ensure(r->sdir, err)) != 0)
 		return rc;
-	if ((rc = load_candidate(r, err)) != 0)
+	/* a new renewal is read first, so that it can be queued if the lock stays busy */
+	if (o->queued_entry == NULL && (rc = load_candidate(r, err)) != 0)
+		return rc;
+	if ((rc = lock_or_queue(r, err)) != 0 || r->queued || r->gone)
+		return rc;
+	if (o->queued_entry != NULL && (rc = load_candidate(r, err)) != 0)
+		return rc;
+	if ((rc = state_load(r->sdir, o->domain, &r->st, err)) != 0)
 		return rc;
 	if (o->candidate_is_pending) {
 		snprintf(r->cand_cert, sizeof(r->cand_cert), "%s", o->cert_path);
@@ -927,10 +1101,15 @@ guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct 
 	if ((rc = prepare(&r, err)) != 0) {
 		json_object_set_new(r.report, "error", json_string(err->msg));
 		fill_report(&r);
+		queued_done(&r);
 		run_free(&r);
 		return rc;
 	}
-	if (r.stale)	/* check: nothing to do is a clean run (s2sguard-check(1)) */
+	if (r.queued)
+		r.exit = GUARD_QUEUED;
+	else if (r.gone)
+		r.exit = GUARD_NOTHING;
+	else if (r.stale)	/* check: nothing to do is a clean run (s2sguard-check(1)) */
 		r.exit = o->candidate_is_pending ? GUARD_DEPLOYED : GUARD_NOTHING;
 	else {
 		if (r.dec.action == DECIDE_REISSUE && !o->dry_run)
@@ -941,10 +1120,71 @@ guard_run(const struct guard_opts *o, json_t **report, int *exit_status, struct 
 	fill_report(&r);
 	if (r.st != NULL && !o->dry_run && state_save(r.sdir, o->domain, r.st, err) != 0)
 		log_msg(o->log, LOG_ERR, "%s: %s", o->domain, err->msg);
-	if (state_report_write(r.sdir, o->domain, o->tool + (strncmp(o->tool, "s2sguard-", 9) == 0 ? 9 : 0),
+	/* an entry that merely stays queued has nothing to report */
+	if (!(r.queued && o->queued_entry != NULL) &&
+	    state_report_write(r.sdir, o->domain, o->tool + (strncmp(o->tool, "s2sguard-", 9) == 0 ? 9 : 0),
 	    r.report, NULL, err) != 0)
 		log_msg(o->log, LOG_ERR, "%s: report: %s", o->domain, err->msg);
 	*exit_status = r.exit;
+	queued_done(&r);
 	run_free(&r);
 	return 0;
+}
+
+static int
+drain_rank(int e)
+{
+	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 1, [GUARD_WARNED] = 2,
+	    [GUARD_HELD] = 3, [GUARD_QUEUED] = 4, [GUARD_ROLLED_BACK] = 5, [GUARD_ERROR] = 6 };
+
+	return e >= 0 && e <= GUARD_QUEUED ? rank[e] : 6;
+}
+
+int
+guard_drain_queue(const struct guard_opts *base,
+    void (*emit)(const json_t *report, void *arg), void *arg)
+{
+	char entry[PATH_MAX] = "", cert[PATH_MAX + 16], key[PATH_MAX + 16];
+	struct s2s_err err = { 0 };
+	struct guard_opts o;
+	struct strlist l;
+	json_t *report;
+	int worst = GUARD_NOTHING, status, i;
+
+	for (i = 0; i < QUEUE_MAX_ENTRIES; i++) {
+		if (queue_list(base->cfg->state_dir, base->domain, &l, &err) != 0) {
+			log_msg(base->log, LOG_ERR, "%s: queue: %s", base->domain, err.msg);
+			break;
+		}
+		/* empty, or the oldest was not dropped (a dry run): done */
+		if (l.n == 0 || strcmp(l.v[0], entry) == 0) {
+			strlist_clear(&l);
+			break;
+		}
+		snprintf(entry, sizeof(entry), "%s", l.v[0]);
+		strlist_clear(&l);
+		snprintf(cert, sizeof(cert), "%s/cert.pem", entry);
+		snprintf(key, sizeof(key), "%s/key.pem", entry);
+		o = *base;
+		o.queued_entry = entry;
+		o.cert_path = cert;
+		o.key_path = key;
+		o.chain_path = NULL;
+		o.prev_cert_path = o.prev_key_path = NULL;
+		o.client = NULL;
+		o.candidate_is_pending = 0;
+		o.allow_reissue = 1;	/* a queued renewal is treated as the hook would */
+		o.dl = deadline_in_ms((int64_t)base->cfg->deadline * 1000);
+		report = NULL;
+		if (guard_run(&o, &report, &status, &err) != 0)
+			log_msg(base->log, LOG_ERR, "%s: %s", base->domain, err.msg);
+		if (report != NULL && status != GUARD_QUEUED)
+			emit(report, arg);
+		json_decref(report);
+		if (status == GUARD_QUEUED)
+			break;		/* another run holds the lock: it drains after its own */
+		if (drain_rank(status) > drain_rank(worst))
+			worst = status;
+	}
+	return worst;
 }

@@ -1,9 +1,11 @@
 /*
  * guard_dane.c: the DANE stage of the guard (see guard_dane.h).
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cert.h"
 #include "config_dane.h"
@@ -62,6 +64,36 @@ out:
 	return rc;
 }
 
+/*
+ * DANE is on (dane = hold is the default) but the trust anchor file is
+ * missing (dns-root-data not installed, a Recommends skipped): every
+ * report says so, configured or not, since TLSA records go unchecked.
+ */
+static void
+anchor_missing_warning(const struct guard_dane *gd, json_t *report)
+{
+	const char *ta = gd->cfg.trust_anchor != NULL ? gd->cfg.trust_anchor :
+	    DANE_DEFAULT_TRUST_ANCHOR;
+	json_t *w, *v;
+	char msg[512];
+	size_t i;
+
+	if (access(ta, F_OK) == 0 || errno != ENOENT)
+		return;
+	snprintf(msg, sizeof(msg), "DANE (dane = %s%s) is on, but the DNSSEC trust anchor %s is "
+	    "missing, so TLSA records are not checked: install dns-root-data, set "
+	    "dane_trust_anchor, or set dane = off", gd->cfg.mode == DANE_MODE_HOLD ? "hold" : "warn",
+	    gd->cfg.configured ? "" : ", the default", ta);
+	json_array_foreach(json_object_get(report, "warnings"), i, v)
+		if (strcmp(json_string_value(v), msg) == 0)
+			return;	/* checked again after a re-issue */
+	if ((w = json_object_get(report, "warnings")) == NULL) {
+		w = json_array();
+		json_object_set_new(report, "warnings", w);
+	}
+	json_array_append_new(w, json_string(msg));
+}
+
 void
 guard_dane_check(const struct guard_opts *o, const char *cand_path, const char *deployed_path,
     struct guard_dane **gdp, json_t *report, json_t *actions)
@@ -82,6 +114,7 @@ guard_dane_check(const struct guard_opts *o, const char *cand_path, const char *
 		return;
 	if (dane_run(o, gd, cand_path, deployed_path, &err) != 0) {
 		snprintf(gd->problem, sizeof(gd->problem), "%s", err.msg);
+		anchor_missing_warning(gd, report);
 		snprintf(detail, sizeof(detail), "TLSA records not checked: %s", err.msg);
 		/*
 		 * Nobody asked for DANE here (the default) and the system has

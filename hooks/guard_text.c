@@ -32,6 +32,7 @@ exit_meaning(json_int_t e, const json_t *report)
 	case GUARD_NOTHING: return "nothing deployed (report only)";
 	case GUARD_ROLLED_BACK: return "reload failed: the server's files are back as they were";
 	case GUARD_UNCONFIRMED: return "reload failed, and the server's files could not be put back: they hold the new certificate";
+	case GUARD_QUEUED: return "queued: another run holds the domain and processes it next";
 	}
 	return "?";
 }
@@ -66,6 +67,8 @@ guard_render_text(FILE *fp, const json_t *report)
 		fprintf(fp, "  %-4s %s: %s\n", json_is_true(json_object_get(v, "ok")) ? "ok" : "FAIL",
 		    json_string_value(json_object_get(v, "action")),
 		    json_string_value(json_object_get(v, "detail")));
+	json_array_foreach(json_object_get(report, "warnings"), i, v)
+		fprintf(fp, "  warning: %s\n", json_string_value(v));
 	if (any_regression(report))
 		fprintf(fp, "  fix: the refusing peers should upgrade (ejabberd 25.07 or later accepts\n"
 		    "       serverAuth-only certificates) or enable dialback; keep dialback enabled\n"

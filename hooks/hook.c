@@ -99,13 +99,16 @@ parse_args(int argc, char **argv, struct args *a)
 	return -1;
 }
 
-/* Worse outcomes win when several domains ran: error > rollback > held > warned > nothing > deployed. */
+/*
+ * Worse outcomes win when several domains ran:
+ * error > rollback > queued > held > warned > nothing > deployed.
+ */
 static int
 worse(int a, int b)
 {
 	static const int rank[] = { [GUARD_DEPLOYED] = 0, [GUARD_NOTHING] = 1, [GUARD_WARNED] = 2,
-	    [GUARD_HELD] = 3, [GUARD_ROLLED_BACK] = 4, [GUARD_ERROR] = 5,
-	    [GUARD_UNCONFIRMED] = 6 };
+	    [GUARD_HELD] = 3, [GUARD_QUEUED] = 4, [GUARD_ROLLED_BACK] = 5, [GUARD_ERROR] = 6,
+	    [GUARD_UNCONFIRMED] = 7 };
 
 	return rank[b] > rank[a] ? b : a;
 }
@@ -169,6 +172,21 @@ emit(const json_t *report, const struct args *a)
 	fflush(stdout);
 }
 
+struct drain_ctx {
+	const struct args	*a;
+	const struct config	*cfg;
+	struct s2s_log		*log;
+};
+
+static void
+emit_queued(const json_t *report, void *arg)
+{
+	const struct drain_ctx *c = arg;
+
+	emit(report, c->a);
+	notify_report(c->cfg, report, c->log);
+}
+
 static int
 run_one(const struct args *a, const struct config *cfg, const struct cfg_domain *dom,
     const struct renewal *r, struct s2s_log *log)
@@ -200,6 +218,16 @@ run_one(const struct args *a, const struct config *cfg, const struct cfg_domain 
 	if (report != NULL) {
 		emit(report, a);
 		notify_report(cfg, report, log);
+	}
+	/*
+	 * Renewals queued while this run held the domain (or, after a run
+	 * that queued its own, one the holder has not taken yet): processed
+	 * now, each with its own report. This run's status stays its own.
+	 */
+	if (dom != NULL && !a->dry_run) {
+		struct drain_ctx c = { a, cfg, log };
+
+		guard_drain_queue(&o, emit_queued, &c);
 	}
 	if (dom == NULL)
 		log_msg(log, LOG_WARNING, "%s: no [domain %s] in the configuration: inspected%s, deployed nothing",

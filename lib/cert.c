@@ -399,6 +399,20 @@ cert_spki_sha256_hex(X509 *x, char out[65])
 }
 
 int
+cert_sha256_hex(X509 *x, char out[65])
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int mdlen = 0;
+
+	out[0] = '\0';
+	if (X509_digest(x, EVP_sha256(), md, &mdlen) != 1 || mdlen != 32)
+		return S2S_EPARSE;
+	for (unsigned int i = 0; i < mdlen; i++)
+		snprintf(out + 2 * i, 3, "%02x", md[i]);
+	return 0;
+}
+
+int
 cert_has_eku(X509 *x)
 {
 	return X509_get_ext_by_NID(x, NID_ext_key_usage, -1) >= 0;

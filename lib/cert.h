@@ -58,6 +58,9 @@ int	cert_read_file(const char *path, size_t max, unsigned char **out, size_t *le
 /* Lowercase hex SHA-256 of the DER SubjectPublicKeyInfo (DANE 3 1 1). */
 int	cert_spki_sha256_hex(X509 *x, char out[65]);
 
+/* Lowercase hex SHA-256 of the whole certificate (DER): its fingerprint. */
+int	cert_sha256_hex(X509 *x, char out[65]);
+
 /* EKU bits (OpenSSL's X509_get_extended_key_usage) and presence. */
 #define CERT_EKU_NONE		0u	/* no EKU extension: any purpose */
 int	cert_has_eku(X509 *x);

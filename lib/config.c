@@ -240,6 +240,8 @@ domain_free(struct cfg_domain *d)
 	mem_free(d->reissue_account_key);
 	mem_free(d->reissue_email);
 	mem_free(d->reissue_ca_bundle);
+	mem_free(d->reissue_eab_kid);
+	mem_free(d->reissue_eab_hmac_key_file);
 	strlist_clear(&d->reissue_args);
 	mem_free(d->dane_resolver);
 	mem_free(d->dane_trust_anchor);
@@ -599,6 +601,8 @@ domain_str_key(struct cfg_domain *d, const char *k, char ***dst)
 		{ "reissue_account_key", offsetof(struct cfg_domain, reissue_account_key) },
 		{ "reissue_email", offsetof(struct cfg_domain, reissue_email) },
 		{ "reissue_ca_bundle", offsetof(struct cfg_domain, reissue_ca_bundle) },
+		{ "reissue_eab_kid", offsetof(struct cfg_domain, reissue_eab_kid) },
+		{ "reissue_eab_hmac_key_file", offsetof(struct cfg_domain, reissue_eab_hmac_key_file) },
 	};
 	size_t i;
 
@@ -904,6 +908,12 @@ validate_domain(struct parse_ctx *c, struct cfg_domain *d, const struct domain_d
 	if (d->policy == POLICY_REISSUE &&
 	    (d->reissue_directory == NULL || d->reissue_account_key == NULL))
 		return fail(c, "[domain %s]: policy reissue needs reissue_directory and reissue_account_key", d->name);
+	if ((d->reissue_eab_kid == NULL) != (d->reissue_eab_hmac_key_file == NULL))
+		return fail(c, "[domain %s]: reissue_eab_kid and reissue_eab_hmac_key_file go together",
+		    d->name);
+	if (d->reissue_eab_hmac_key_file != NULL && d->reissue_eab_hmac_key_file[0] != '/')
+		return fail(c, "[domain %s]: reissue_eab_hmac_key_file '%s': want an absolute path",
+		    d->name, d->reissue_eab_hmac_key_file);
 	if (d->target == TARGET_NONE && d->policy != POLICY_WARN)
 		return fail(c, "[domain %s]: policy %s needs a deploy target", d->name,
 		    config_policy_name(d->policy));

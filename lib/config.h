@@ -105,6 +105,8 @@ struct cfg_domain {
 	char		*reissue_account_key;
 	char		*reissue_email;
 	char		*reissue_ca_bundle;	/* trust for the alternate CA */
+	char		*reissue_eab_kid;	/* External Account Binding key id */
+	char		*reissue_eab_hmac_key_file;	/* its HMAC key, passed as a file */
 	struct strlist	 reissue_args;		/* extra arguments, verbatim */
 	int		 dane;			/* enum dane_mode; -1 = [s2sguard]'s (config_dane.h) */
 	char		*dane_resolver;

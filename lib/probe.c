@@ -4,7 +4,13 @@
  * asynchronous libunbound answers:
  *
  *   SRV -> ADDR -> CONNECT -> [STREAM pre-TLS -> <proceed/>] -> TLS
- *       -> STREAM post-TLS -> <auth/> -> CLOSING -> DONE
+ *       -> STREAM post-TLS -> <auth/> [-> <db:result/>] -> CLOSING -> DONE
+ *
+ * When SASL EXTERNAL is not offered or fails and the peer offers dialback,
+ * the job asks for dialback (XEP-0220) with a random key that no server
+ * would call valid, and classifies the peer's answer: refused at once,
+ * verified with our domain's server (answered invalid), or the callback
+ * failed or did not finish within the job's deadline.
  *
  * At most `concurrency` jobs are active; each owns a socket, an SSL and an
  * expat parser only while active, so memory follows concurrency, not the
@@ -23,6 +29,7 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
+#include <openssl/rand.h>
 
 #include "mem.h"
 #include "probe.h"
@@ -42,7 +49,7 @@ enum job_state {
 
 enum job_phase {
 	PH_HEADER_PRE = 1, PH_FEATURES_PRE, PH_PROCEED,
-	PH_HEADER_POST, PH_FEATURES_POST, PH_AUTH, PH_FINISHED
+	PH_HEADER_POST, PH_FEATURES_POST, PH_AUTH, PH_DIALBACK, PH_FINISHED
 };
 
 /* Which DNS query a callback answers. */
@@ -69,7 +76,7 @@ struct job {
 	enum job_phase		 phase;
 	struct deadline		 dl;		/* per job */
 	struct deadline		 step_dl;	/* connect attempt or close grace */
-	int64_t			 t_start, t_conn, t_tls, t_auth;
+	int64_t			 t_start, t_conn, t_tls, t_auth, t_db;
 	struct job_qctx		 q[Q_COUNT];
 	int			 dns_ready;
 	struct srv_record	 targets[SRV_MAX_RECORDS];
@@ -83,7 +90,8 @@ struct job {
 	struct xmpp_stream	*xs;
 	int			 xs_stop;	/* what the event callback asked for */
 	int			 in_feed;	/* inside xmpp_stream_feed() */
-	char			 obuf[640];
+	char			 obuf[1024];
+	char			 db_why[PROBE_REASON_MAX / 2];	/* why dialback was tried */
 	size_t			 olen, ooff;
 	char			 last_error[200];
 };
@@ -202,9 +210,11 @@ job_finish(struct job *j, enum probe_verdict v, int polite, const char *fmt, ...
 static void
 job_send_header(struct job *j)
 {
-	char buf[640];
+	char buf[1024];
 	struct s2s_err e;
-	int n = xmpp_format_header(buf, sizeof(buf), j->run->opts->from, j->domain, &e);
+	/* after TLS declare dialback, which the job may ask for */
+	int n = xmpp_format_header(buf, sizeof(buf), j->run->opts->from, j->domain,
+	    j->phase == PH_HEADER_POST, &e);
 
 	if (n > 0)
 		job_queue(j, buf, (size_t)n);
@@ -238,6 +248,33 @@ job_on_features_pre(struct job *j, const struct xmpp_features *f)
 	j->phase = PH_PROCEED;
 }
 
+/* Ask for dialback with a key of 64 random hex digits: never a valid one. */
+static void
+job_try_dialback(struct job *j)
+{
+	unsigned char raw[32];
+	char key[2 * sizeof(raw) + 1], buf[1024];
+	struct s2s_err e;
+	int n;
+
+	if (RAND_bytes(raw, sizeof(raw)) != 1) {
+		job_finish(j, PROBE_DIALBACK_UNVERIFIED, 1,
+		    "%s; dialback offered, not tried: no random bytes", j->db_why);
+		return;
+	}
+	for (size_t i = 0; i < sizeof(raw); i++)
+		snprintf(key + 2 * i, 3, "%02x", raw[i]);
+	if ((n = xmpp_format_db_result(buf, sizeof(buf), j->run->opts->from, j->domain,
+	    key, &e)) < 0) {
+		job_finish(j, PROBE_DIALBACK_UNVERIFIED, 1, "%s; dialback not tried: %s",
+		    j->db_why, e.msg);
+		return;
+	}
+	job_queue(j, buf, (size_t)n);
+	j->t_db = deadline_now_ms();
+	j->phase = PH_DIALBACK;
+}
+
 static void
 job_on_features_post(struct job *j, const struct xmpp_features *f)
 {
@@ -262,9 +299,9 @@ job_on_features_post(struct job *j, const struct xmpp_features *f)
 		j->t_auth = deadline_now_ms();
 		j->phase = PH_AUTH;
 	} else if (f->dialback) {
-		job_finish(j, PROBE_DIALBACK_ONLY, 1,
-		    "no SASL EXTERNAL offered (mechanisms: %s); dialback offered%s",
+		snprintf(j->db_why, sizeof(j->db_why), "no SASL EXTERNAL offered (mechanisms: %s)%s",
 		    f->mechanisms[0] ? f->mechanisms : "none", nocert);
+		job_try_dialback(j);
 	} else {
 		job_finish(j, PROBE_NO_AUTH, 1,
 		    "neither SASL EXTERNAL nor dialback offered (mechanisms: %s)%s",
@@ -283,20 +320,82 @@ job_keep_words(struct job *j, const struct xmpp_event *ev)
 static void
 job_on_sasl_failure(struct job *j, const struct xmpp_event *ev)
 {
-	int dialback = (j->out->features & PROBE_FEAT_DIALBACK) != 0;
-
 	j->out->timing.auth_ms = ms_since(j->t_auth);
 	job_keep_words(j, ev);
-	job_finish(j, dialback ? PROBE_DIALBACK_ONLY : PROBE_REJECTED, 1, "%s%s%s%s",
-	    j->out->condition, ev->text[0] ? ": " : "", ev->text,
-	    dialback ? " (SASL EXTERNAL failed; dialback offered)" : "");
+	if ((j->out->features & PROBE_FEAT_DIALBACK) == 0) {
+		job_finish(j, PROBE_REJECTED, 1, "%s%s%s", j->out->condition,
+		    ev->text[0] ? ": " : "", ev->text);
+		return;
+	}
+	snprintf(j->db_why, sizeof(j->db_why), "%s%s%s (SASL EXTERNAL failed)",
+	    j->out->condition, ev->text[0] ? ": " : "", ev->text);
+	job_try_dialback(j);
+}
+
+/* A failed callback to our domain, not a refusal (XEP-0220 section 2.4). */
+static int
+db_callback_failed(const char *condition)
+{
+	return strcmp(condition, "remote-server-not-found") == 0 ||
+	    strcmp(condition, "remote-server-timeout") == 0 ||
+	    strcmp(condition, "remote-connection-failed") == 0;
+}
+
+static void
+job_on_db_result(struct job *j, const struct xmpp_event *ev)
+{
+	struct probe_attempt *a = j->out;
+	const char *cond = ev->condition[0] ? ev->condition : "undefined-condition";
+
+	a->timing.dialback_ms = ms_since(j->t_db);
+	job_copy(a->db_result, sizeof(a->db_result), ev->db_type[0] ? ev->db_type : "none");
+	if (strcmp(ev->db_type, "error") == 0) {
+		job_copy(a->db_condition, sizeof(a->db_condition), cond);
+		job_copy(a->db_text, sizeof(a->db_text), ev->text);
+	}
+	if (strcmp(ev->db_type, "invalid") == 0 || strcmp(ev->db_type, "valid") == 0)
+		job_finish(j, PROBE_DIALBACK_ONLY, 1,
+		    "%s; dialback verified: the peer asked %s's server about our key and "
+		    "answered %s (a probe's key is never valid)", j->db_why,
+		    j->run->opts->from, ev->db_type);
+	else if (strcmp(ev->db_type, "error") == 0 && db_callback_failed(cond))
+		job_finish(j, PROBE_DIALBACK_UNVERIFIED, 1,
+		    "%s; dialback unverified: the peer could not reach %s's server: %s%s%s",
+		    j->db_why, j->run->opts->from, cond, ev->text[0] ? ": " : "", ev->text);
+	else if (strcmp(ev->db_type, "error") == 0)
+		job_finish(j, PROBE_DIALBACK_REFUSED, 1, "%s; dialback refused: %s%s%s",
+		    j->db_why, cond, ev->text[0] ? ": " : "", ev->text);
+	else
+		job_finish(j, PROBE_DIALBACK_UNVERIFIED, 1,
+		    "%s; dialback unverified: the peer answered with type '%s'",
+		    j->db_why, ev->db_type);
+}
+
+/* The stream ended (error, close, EOF) while our dialback request was open. */
+static void
+job_db_ended(struct job *j, const char *how)
+{
+	j->out->timing.dialback_ms = ms_since(j->t_db);
+	job_copy(j->out->db_result, sizeof(j->out->db_result), "none");
+	job_finish(j, PROBE_DIALBACK_REFUSED, 0, "%s; dialback refused: %s", j->db_why, how);
 }
 
 static void
 job_on_stream_error(struct job *j, const struct xmpp_event *ev)
 {
 	int post_tls = j->phase >= PH_HEADER_POST;
+	char how[PROBE_REASON_MAX / 2];
 
+	if (j->phase == PH_DIALBACK) {
+		snprintf(how, sizeof(how), "stream error %s%s%s",
+		    ev->condition[0] ? ev->condition : "undefined-condition",
+		    ev->text[0] ? ": " : "", ev->text);
+		job_copy(j->out->db_condition, sizeof(j->out->db_condition),
+		    ev->condition[0] ? ev->condition : "undefined-condition");
+		job_copy(j->out->db_text, sizeof(j->out->db_text), ev->text);
+		job_db_ended(j, how);
+		return;
+	}
 	job_keep_words(j, ev);
 	/* Prosody with s2s_secure_auth refuses an untrusted certificate so. */
 	job_finish(j, post_tls && strcmp(j->out->condition, "not-authorized") == 0 ?
@@ -320,6 +419,8 @@ job_waiting_for(const struct job *j)
 		return "stream features after TLS";
 	case PH_AUTH:
 		return "the SASL EXTERNAL answer";
+	case PH_DIALBACK:
+		return "the answer to our dialback request";
 	default:
 		return "nothing";
 	}
@@ -371,8 +472,15 @@ job_on_event(void *arg, const struct xmpp_event *ev)
 		job_on_stream_error(j, ev);
 		break;
 	case XMPP_EV_STREAM_END:
-		job_finish(j, PROBE_PROTOCOL_ERROR, 0,
-		    "peer closed the stream while we waited for %s", job_waiting_for(j));
+		if (j->phase == PH_DIALBACK)
+			job_db_ended(j, "the peer closed the stream");
+		else
+			job_finish(j, PROBE_PROTOCOL_ERROR, 0,
+			    "peer closed the stream while we waited for %s", job_waiting_for(j));
+		break;
+	case XMPP_EV_DB_RESULT:
+		if (j->phase == PH_DIALBACK)
+			job_on_db_result(j, ev);
 		break;
 	case XMPP_EV_OTHER:
 		break;
@@ -525,7 +633,9 @@ job_on_eof(struct job *j)
 		job_done(j);
 		return;
 	}
-	if (j->phase == PH_HEADER_PRE && xmpp_stream_bytes(j->xs) == 0)
+	if (j->phase == PH_DIALBACK)
+		job_db_ended(j, "the peer closed the connection");
+	else if (j->phase == PH_HEADER_PRE && xmpp_stream_bytes(j->xs) == 0)
 		job_finish(j, PROBE_PROTOCOL_ERROR, 0,
 		    "connection closed before any stream data");
 	else if (j->phase == PH_HEADER_POST && xmpp_stream_bytes(j->xs) == 0)
@@ -542,6 +652,13 @@ job_on_read_error(struct job *j, const struct s2s_err *e)
 {
 	if (j->state == JS_CLOSING) {
 		job_done(j);
+		return;
+	}
+	if (j->phase == PH_DIALBACK) {
+		char how[PROBE_REASON_MAX / 2];
+
+		snprintf(how, sizeof(how), "connection failed: %s", e->msg);
+		job_db_ended(j, how);
 		return;
 	}
 	/* A TLS alert on the first read after the handshake: cert rejected. */
@@ -990,7 +1107,14 @@ job_timeout(struct job *j)
 		job_finish(j, PROBE_TLS_FAILED, 0, "TLS handshake timed out");
 		break;
 	case JS_STREAM:
-		if (j->ssl == NULL)
+		if (j->phase == PH_DIALBACK) {
+			j->out->timing.dialback_ms = ms_since(j->t_db);
+			job_copy(j->out->db_result, sizeof(j->out->db_result), "none");
+			job_finish(j, PROBE_DIALBACK_UNVERIFIED, 0,
+			    "%s; dialback unverified: no answer to our request within the "
+			    "deadline (%d ms; the peer may still be calling %s's server)",
+			    j->db_why, j->out->timing.dialback_ms, j->run->opts->from);
+		} else if (j->ssl == NULL)
 			job_finish(j, PROBE_UNREACHABLE, 0, "timed out waiting for %s (connected)",
 			    job_waiting_for(j));
 		else

@@ -36,7 +36,11 @@ enum probe_verdict {
 	PROBE_PENDING = 0,	/* "pending": not finished (deadline hit first) */
 	PROBE_ACCEPTED,		/* "accepted": SASL EXTERNAL <success/> */
 	PROBE_REJECTED,		/* "rejected": <failure>, or post-TLS not-authorized */
-	PROBE_DIALBACK_ONLY,	/* "dialback-only": no EXTERNAL for us, dialback offered */
+	PROBE_DIALBACK_ONLY,	/* "dialback-only": no EXTERNAL for us; our dialback request
+				   was verified with our domain's server */
+	PROBE_DIALBACK_REFUSED,	/* "dialback-refused": dialback offered, our request refused */
+	PROBE_DIALBACK_UNVERIFIED, /* "dialback-unverified": request taken, but the peer could
+				   not call our domain back, or no answer in time */
 	PROBE_NO_AUTH,		/* "no-auth": neither EXTERNAL nor dialback offered */
 	PROBE_TLS_FAILED,	/* "tls-failed": handshake alert, no STARTTLS, ... */
 	PROBE_STREAM_ERROR,	/* "stream-error": <stream:error> (condition: text) */
@@ -70,6 +74,7 @@ struct probe_timing {
 	int	tls_ms;
 	int	features_ms;	/* TLS done -> post-TLS features */
 	int	auth_ms;	/* <auth/> -> answer */
+	int	dialback_ms;	/* <db:result/> -> answer */
 	int	total_ms;
 };
 
@@ -86,6 +91,10 @@ struct probe_attempt {
 	char			peer_cert_detail[PROBE_TEXT_MAX];
 	unsigned		features;			/* PROBE_FEAT_* */
 	char			mechanisms[PROBE_MECHS_MAX];	/* post-TLS, space separated */
+	/* The peer's answer to our dialback request; "" when none was sent. */
+	char			db_result[16];			/* valid, invalid, error, none */
+	char			db_condition[PROBE_COND_MAX];	/* its stanza error condition */
+	char			db_text[PROBE_TEXT_MAX];
 	struct probe_timing	timing;
 };
 

@@ -16,6 +16,8 @@ static const char *const verdict_names[PROBE_VERDICT_COUNT] = {
 	[PROBE_ACCEPTED] = "accepted",
 	[PROBE_REJECTED] = "rejected",
 	[PROBE_DIALBACK_ONLY] = "dialback-only",
+	[PROBE_DIALBACK_REFUSED] = "dialback-refused",
+	[PROBE_DIALBACK_UNVERIFIED] = "dialback-unverified",
 	[PROBE_NO_AUTH] = "no-auth",
 	[PROBE_TLS_FAILED] = "tls-failed",
 	[PROBE_STREAM_ERROR] = "stream-error",
@@ -54,6 +56,7 @@ static const struct {
 	{ offsetof(struct probe_timing, tls_ms), "tls" },
 	{ offsetof(struct probe_timing, features_ms), "features" },
 	{ offsetof(struct probe_timing, auth_ms), "auth" },
+	{ offsetof(struct probe_timing, dialback_ms), "dialback" },
 	{ offsetof(struct probe_timing, total_ms), "total" },
 };
 
@@ -140,6 +143,16 @@ attempt_timing(const struct probe_attempt *a)
 	return t;
 }
 
+/* The answer to our dialback request: null when none was sent. */
+static json_t *
+attempt_dialback(const struct probe_attempt *a)
+{
+	if (a->db_result[0] == '\0')
+		return json_null();
+	return json_pack("{s:s, s:s, s:s}", "result", a->db_result,
+	    "condition", a->db_condition, "text", a->db_text);
+}
+
 /* Add one attempt's fields to obj; -1 on allocation failure. */
 static int
 attempt_to_json(const struct probe_attempt *a, json_t *obj)
@@ -156,6 +169,7 @@ attempt_to_json(const struct probe_attempt *a, json_t *obj)
 	rc |= json_object_set_new(obj, "text", json_string(a->text));
 	rc |= json_object_set_new(obj, "peer_cert", json_string(probe_peer_cert_name(a->peer_cert)));
 	rc |= json_object_set_new(obj, "peer_cert_detail", json_string(a->peer_cert_detail));
+	rc |= json_object_set_new(obj, "dialback", attempt_dialback(a));
 	rc |= json_object_set_new(obj, "features", attempt_features(a));
 	rc |= json_object_set_new(obj, "timing_ms", attempt_timing(a));
 	return rc == 0 ? 0 : -1;
@@ -240,6 +254,7 @@ attempt_from_json(const json_t *o, struct probe_attempt *a, struct s2s_err *err)
 	const char *v = json_string_value(json_object_get(o, "verdict"));
 	const char *pc = json_string_value(json_object_get(o, "peer_cert"));
 	const json_t *f = json_object_get(o, "features"), *t = json_object_get(o, "timing_ms");
+	const json_t *db = json_object_get(o, "dialback");
 	int vi = probe_verdict_from_name(v);
 
 	if (vi < 0)
@@ -252,6 +267,9 @@ attempt_from_json(const json_t *o, struct probe_attempt *a, struct s2s_err *err)
 	json_str_copy(o, "address", a->address, sizeof(a->address));
 	json_str_copy(o, "peer_cert_detail", a->peer_cert_detail, sizeof(a->peer_cert_detail));
 	json_str_copy(f, "mechanisms", a->mechanisms, sizeof(a->mechanisms));
+	json_str_copy(db, "result", a->db_result, sizeof(a->db_result));
+	json_str_copy(db, "condition", a->db_condition, sizeof(a->db_condition));
+	json_str_copy(db, "text", a->db_text, sizeof(a->db_text));
 	a->port = (int)json_integer_value(json_object_get(o, "port"));
 	a->direct_tls = json_is_string(json_object_get(o, "transport")) &&
 	    strcmp(json_string_value(json_object_get(o, "transport")), "direct-tls") == 0;

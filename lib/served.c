@@ -19,6 +19,7 @@
 
 #include <openssl/err.h>
 
+#include "cert.h"
 #include "mem.h"
 #include "resolver.h"
 #include "served.h"
@@ -252,6 +253,7 @@ sv_connect(struct sv_conn *c, struct resolver *res)
 		sv_set(c->e, SERVED_UNREACHABLE, why);
 		return -1;
 	}
+	c->e->resolved = 1;
 	for (size_t i = 0; i < n && !deadline_expired(&c->dl); i++) {
 		if (sv_connect_one(c, &addrs[i], why, sizeof(why), &refused) == 0) {
 			sv_addr_text(&addrs[i], c->e->address, sizeof(c->e->address));
@@ -382,7 +384,7 @@ sv_starttls(struct sv_conn *c)
 	}
 	n = c->e->transport == SERVER_C2S_STARTTLS ?
 	    xmpp_format_client_header(buf, sizeof(buf), c->domain, &e) :
-	    xmpp_format_header(buf, sizeof(buf), SERVED_FROM, c->domain, &e);
+	    xmpp_format_header(buf, sizeof(buf), SERVED_FROM, c->domain, 0, &e);
 	if (sv_send(c, buf, n) < 0)
 		snprintf(s.why, sizeof(s.why), "could not send the stream header");
 	else if (sv_read_until(c, xs, &s, SV_PROCEED) == 0 && !s.starttls)
@@ -435,17 +437,13 @@ sv_keep_leaf(struct sv_conn *c)
 {
 	struct served_endpoint *e = c->e;
 	STACK_OF(X509) *chain = SSL_get_peer_cert_chain(c->ssl);
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned int mdlen = 0;
 
 	if ((e->leaf = SSL_get1_peer_certificate(c->ssl)) == NULL) {
 		sv_set(e, SERVED_FAILED, "the server presented no certificate");
 		return;
 	}
 	e->chain_len = chain != NULL ? (size_t)sk_X509_num(chain) : 1;
-	if (X509_digest(e->leaf, EVP_sha256(), md, &mdlen) == 1)
-		for (unsigned int i = 0; i < mdlen; i++)
-			snprintf(e->leaf_sha256 + 2 * i, 3, "%02x", md[i]);
+	cert_sha256_hex(e->leaf, e->leaf_sha256);
 	e->status = SERVED_OK;
 	e->detail[0] = '\0';
 }

@@ -66,6 +66,7 @@ struct served_endpoint {
 	char			 source[40];	/* "_xmpp-server._tcp", "server =", "port 5269" ... */
 	char			 host[SERVED_HOST_MAX];
 	int			 port;
+	int			 resolved;	/* an address was found */
 	char			 address[SERVED_ADDR_MAX];	/* "" when never connected */
 	enum served_status	 status;
 	char			 detail[SERVED_DETAIL_MAX];	/* why, when not ok */

@@ -153,6 +153,8 @@ endpoint_json(const struct served_endpoint *e, int with_pem)
 	    "host", e->host, "port", e->port, "address", e->address,
 	    "status", served_status_name(e->status), "detail", e->detail);
 
+	if (o != NULL)
+		json_object_set_new(o, "resolved", json_boolean(e->resolved));
 	if (o == NULL || e->leaf == NULL)
 		return o;
 	json_object_set_new(o, "leaf_sha256", json_string(e->leaf_sha256));
@@ -206,6 +208,7 @@ endpoint_from_json(const json_t *o, struct served_endpoint *e, struct s2s_err *e
 	copy_str(e->detail, sizeof(e->detail), o, "detail");
 	copy_str(e->leaf_sha256, sizeof(e->leaf_sha256), o, "leaf_sha256");
 	e->port = (int)json_integer_value(json_object_get(o, "port"));
+	e->resolved = json_is_true(json_object_get(o, "resolved"));
 	e->chain_len = (size_t)json_integer_value(json_object_get(o, "chain_length"));
 	if (pem != NULL) {
 		BIO *b = BIO_new_mem_buf(pem, -1);

@@ -15,6 +15,7 @@
  *   DOMAIN/candidate/      this run's new pair (full chain + key)
  *   DOMAIN/reissued/       the pair a re-issue produced
  *   reports/TIME-DOMAIN-TOOL.json   every run's report (newest 50 per domain)
+ *   queue/DOMAIN/ID/       renewals queued while the lock was busy (queue.h)
  *
  * Every write is atomic (deploy_write_file). The JSON is jansson's; the
  * shape above is documented in s2sguard-check(1).

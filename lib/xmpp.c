@@ -1,3 +1,4 @@
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -18,6 +19,7 @@ enum xmpp_kind {
 	KIND_SASL_SUCCESS,
 	KIND_SASL_FAILURE,
 	KIND_STREAM_ERROR,
+	KIND_DB_RESULT,
 	KIND_OTHER,
 };
 
@@ -26,6 +28,7 @@ enum xmpp_sub {
 	SUB_NONE = 0,
 	SUB_STARTTLS,
 	SUB_MECHANISMS,
+	SUB_DB_ERROR,		/* <error/> inside <db:result type='error'> */
 };
 
 struct xmpp_stream {
@@ -61,10 +64,25 @@ xmpp_fail(struct xmpp_stream *s, int code, const char *what)
 	XML_StopParser(s->p, XML_FALSE);
 }
 
+/*
+ * Where the parser is, in bytes from the start of the stream; -1 on error.
+ * Expat 2.9.0 added XML_GetCurrentByteIndex64 and deprecated the XML_Index
+ * one (a long, 32 bits on some builds); older headers have only that one.
+ */
+static int64_t
+xmpp_byte_index(XML_Parser p)
+{
+#if XML_MAJOR_VERSION > 2 || (XML_MAJOR_VERSION == 2 && XML_MINOR_VERSION >= 9)
+	return XML_GetCurrentByteIndex64(p);
+#else
+	return (int64_t)XML_GetCurrentByteIndex(p);
+#endif
+}
+
 static void
 xmpp_mark(struct xmpp_stream *s)
 {
-	XML_Index at = XML_GetCurrentByteIndex(s->p);
+	int64_t at = xmpp_byte_index(s->p);
 
 	if (at >= 0)
 		s->last_event = (size_t)at;
@@ -171,6 +189,8 @@ xmpp_kind_of(const char *name)
 		return KIND_SASL_SUCCESS;
 	if (xmpp_is(name, XMPP_NS_SASL, "failure"))
 		return KIND_SASL_FAILURE;
+	if (xmpp_is(name, XMPP_NS_DIALBACK, "result"))
+		return KIND_DB_RESULT;
 	return KIND_OTHER;
 }
 
@@ -202,13 +222,18 @@ xmpp_on_feature(struct xmpp_stream *s, const char *name)
 	}
 }
 
-/* <failure/> or <stream:error/>: the first other child names the condition. */
+/*
+ * <failure/> or <stream:error/> (children at depth 3), or the <error/> of
+ * a <db:result/> (depth 4): the first child other than <text/> names the
+ * condition.
+ */
 static void
-xmpp_on_error_child(struct xmpp_stream *s, const char *name, const char *ns)
+xmpp_on_error_child(struct xmpp_stream *s, const char *name, const char *ns,
+    unsigned depth)
 {
 	const char *local;
 
-	if (s->depth != 3 || !xmpp_in_ns(name, ns, &local))
+	if (s->depth != depth || !xmpp_in_ns(name, ns, &local))
 		return;
 	if (strcmp(local, "text") == 0) {
 		s->ev.text[0] = '\0';
@@ -216,6 +241,29 @@ xmpp_on_error_child(struct xmpp_stream *s, const char *name, const char *ns)
 	} else if (s->ev.condition[0] == '\0') {
 		xmpp_copy(s->ev.condition, sizeof(s->ev.condition), local);
 	}
+}
+
+/* <db:result type='error'><error type='cancel'><CONDITION/><text/></error> */
+static void
+xmpp_on_db_child(struct xmpp_stream *s, const char *name)
+{
+	const char *sep = strrchr(name, NS_SEP);
+
+	if (s->depth == 3) {
+		/* unprefixed, so in the stream's default namespace */
+		s->sub = strcmp(sep != NULL ? sep + 1 : name, "error") == 0 ?
+		    SUB_DB_ERROR : SUB_NONE;
+	} else if (s->sub == SUB_DB_ERROR) {
+		xmpp_on_error_child(s, name, XMPP_NS_STANZAS, 4);
+	}
+}
+
+static void
+xmpp_db_type(struct xmpp_stream *s, const XML_Char **atts)
+{
+	for (size_t i = 0; atts[i] != NULL && atts[i + 1] != NULL; i += 2)
+		if (strcmp(atts[i], "type") == 0)
+			xmpp_copy(s->ev.db_type, sizeof(s->ev.db_type), atts[i + 1]);
 }
 
 static void XMLCALL
@@ -240,14 +288,18 @@ xmpp_on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 		s->collect = NULL;
 		if (s->kind == KIND_OTHER)
 			xmpp_copy(s->ev.name, sizeof(s->ev.name), name);
+		else if (s->kind == KIND_DB_RESULT)
+			xmpp_db_type(s, atts);
 		return;
 	}
 	if (s->kind == KIND_FEATURES)
 		xmpp_on_feature(s, name);
 	else if (s->kind == KIND_SASL_FAILURE)
-		xmpp_on_error_child(s, name, XMPP_NS_SASL);
+		xmpp_on_error_child(s, name, XMPP_NS_SASL, 3);
 	else if (s->kind == KIND_STREAM_ERROR)
-		xmpp_on_error_child(s, name, XMPP_NS_STREAMS);
+		xmpp_on_error_child(s, name, XMPP_NS_STREAMS, 3);
+	else if (s->kind == KIND_DB_RESULT)
+		xmpp_on_db_child(s, name);
 }
 
 static void
@@ -271,6 +323,7 @@ static const enum xmpp_event_type kind_event[] = {
 	[KIND_SASL_SUCCESS] = XMPP_EV_SASL_SUCCESS,
 	[KIND_SASL_FAILURE] = XMPP_EV_SASL_FAILURE,
 	[KIND_STREAM_ERROR] = XMPP_EV_STREAM_ERROR,
+	[KIND_DB_RESULT] = XMPP_EV_DB_RESULT,
 	[KIND_OTHER] = XMPP_EV_OTHER,
 };
 
@@ -464,8 +517,8 @@ xmpp_stream_feed(struct xmpp_stream *s, const void *buf, size_t len,
 	}
 	if (st != XML_STATUS_OK) {
 		s->failed = 1;
-		return err_set(err, S2S_EPROTO, "XML error at byte %ld: %s",
-		    (long)XML_GetCurrentByteIndex(s->p),
+		return err_set(err, S2S_EPROTO, "XML error at byte %lld: %s",
+		    (long long)xmpp_byte_index(s->p),
 		    XML_ErrorString(XML_GetErrorCode(s->p)));
 	}
 	if (xmpp_check_sizes(s, err) < 0) {
@@ -510,14 +563,14 @@ xmpp_out(char *buf, size_t len, int n, struct s2s_err *err)
 
 int
 xmpp_format_header(char *buf, size_t len, const char *from, const char *to,
-    struct s2s_err *err)
+    int dialback, struct s2s_err *err)
 {
 	if (!xmpp_domain_valid(from) || !xmpp_domain_valid(to))
 		return err_set(err, S2S_EINVAL, "stream header: invalid domain name");
 	return xmpp_out(buf, len, snprintf(buf, len,
 	    "<?xml version='1.0'?><stream:stream xmlns='jabber:server' "
-	    "xmlns:stream='" XMPP_NS_STREAM "' from='%s' to='%s' version='1.0'>",
-	    from, to), err);
+	    "xmlns:stream='" XMPP_NS_STREAM "'%s from='%s' to='%s' version='1.0'>",
+	    dialback ? " xmlns:db='" XMPP_NS_DIALBACK "'" : "", from, to), err);
 }
 
 int
@@ -556,4 +609,20 @@ int
 xmpp_format_close(char *buf, size_t len, struct s2s_err *err)
 {
 	return xmpp_out(buf, len, snprintf(buf, len, "</stream:stream>"), err);
+}
+
+int
+xmpp_format_db_result(char *buf, size_t len, const char *from, const char *to,
+    const char *key, struct s2s_err *err)
+{
+	size_t n = strlen(key);
+
+	if (!xmpp_domain_valid(from) || !xmpp_domain_valid(to))
+		return err_set(err, S2S_EINVAL, "dialback request: invalid domain name");
+	if (n == 0 || n > XMPP_DB_KEY_MAX || strspn(key, "0123456789abcdef") != n)
+		return err_set(err, S2S_EINVAL, "dialback request: the key is not 1..%d hex digits",
+		    XMPP_DB_KEY_MAX);
+	return xmpp_out(buf, len, snprintf(buf, len,
+	    "<db:result from='%s' to='%s'>%s</db:result>",
+	    from, to, key), err);
 }

@@ -27,6 +27,9 @@
 #define XMPP_NS_STREAMS		"urn:ietf:params:xml:ns:xmpp-streams"
 #define XMPP_NS_DIALBACK_FEAT	"urn:xmpp:features:dialback"
 #define XMPP_NS_BIDI_FEAT	"urn:xmpp:features:bidi"
+#define XMPP_NS_DIALBACK	"jabber:server:dialback"
+#define XMPP_NS_STANZAS		"urn:ietf:params:xml:ns:xmpp-stanzas"
+#define XMPP_DB_KEY_MAX		128	/* hex digits of a dialback key we send */
 
 #define XMPP_DEFAULT_MAX_ELEMENT	(64 * 1024)
 #define XMPP_DEFAULT_MAX_STREAM		(1024 * 1024)
@@ -47,6 +50,7 @@ enum xmpp_event_type {
 	XMPP_EV_SASL_FAILURE,	/* <failure xmlns=sasl>: condition, text */
 	XMPP_EV_STREAM_ERROR,	/* <stream:error>: condition, text */
 	XMPP_EV_STREAM_END,	/* </stream:stream> */
+	XMPP_EV_DB_RESULT,	/* <db:result type=...>: type, condition, text */
 	XMPP_EV_OTHER,		/* any other depth-1 child: name */
 };
 
@@ -63,6 +67,7 @@ struct xmpp_features {
 struct xmpp_event {
 	enum xmpp_event_type	type;
 	char			condition[64];	/* local name of the error condition */
+	char			db_type[16];	/* DB_RESULT: valid, invalid, error or "" */
 	char			text[384];	/* <text/>, verbatim, truncated */
 	struct xmpp_features	features;
 	char			id[128];	/* header */
@@ -96,9 +101,14 @@ size_t	xmpp_stream_bytes(const struct xmpp_stream *s);
 /* 1 when `d` is a plausible domain (LDH labels, dots, 1..253 bytes). */
 int	xmpp_domain_valid(const char *d);
 
-/* The initiating stream header, jabber:server, version 1.0. */
+/*
+ * The initiating stream header, jabber:server, version 1.0. `dialback`:
+ * also declare the db prefix (jabber:server:dialback), as servers that
+ * speak dialback do; ejabberd ignores a <db:result/> on a stream whose
+ * header did not declare it.
+ */
 int	xmpp_format_header(char *buf, size_t len, const char *from, const char *to,
-	    struct s2s_err *err);
+	    int dialback, struct s2s_err *err);
 /* The initiating client stream header (jabber:client, no from), version 1.0. */
 int	xmpp_format_client_header(char *buf, size_t len, const char *to,
 	    struct s2s_err *err);
@@ -107,5 +117,11 @@ int	xmpp_format_starttls(char *buf, size_t len, struct s2s_err *err);
 int	xmpp_format_auth_external(char *buf, size_t len, const char *authzid,
 	    struct s2s_err *err);
 int	xmpp_format_close(char *buf, size_t len, struct s2s_err *err);
+/*
+ * XEP-0220 step 1: <db:result from to>KEY</db:result>, on a stream whose
+ * header declared the db prefix. KEY: 1..XMPP_DB_KEY_MAX hex digits.
+ */
+int	xmpp_format_db_result(char *buf, size_t len, const char *from, const char *to,
+	    const char *key, struct s2s_err *err);
 
 #endif

@@ -59,7 +59,8 @@ rpm)
 		echo "packaging/build.sh: rpmbuild failed; log: $out/rpm-build.log" >&2
 		exit 1
 	}
-	find "$rt/RPMS" -name '*.rpm'
+	# not the -debuginfo/-debugsource packages rpm 4.20 (Debian 13) adds
+	find "$rt/RPMS" -name '*.rpm' ! -name '*-debuginfo-*' ! -name '*-debugsource-*'
 	;;
 *)
 	echo "usage: packaging/build.sh deb|rpm|tarball" >&2

@@ -11,6 +11,9 @@
 #   systemd-analyze verify accepts the installed units
 #   man shows every installed page without a warning
 #   enable-certbot-hook links and unlinks certbot's deploy hook
+#   it recommends dns-root-data; without it the hook's report warns, with
+#     it the hook does the DNSSEC-validated TLSA lookup (dane = hold default)
+#   dpkg --remove/--purge name the ACME client hooks still calling s2sguard
 #   rpmbuild -bb builds the RPM (--nodeps on Debian)
 #   dpkg --purge leaves nothing behind outside the state directory
 #
@@ -188,7 +191,7 @@ check_installed() {
 	done
 
 	# units
-	units=$(dpkg -L s2sguard | grep -E '^/lib/systemd/system/.*\.(service|timer)$')
+	units=$(dpkg -L s2sguard | grep -E '^(/usr)?/lib/systemd/system/.*\.(service|timer)$')
 	if [ -z "$units" ]; then
 		bad "no systemd units installed"
 	elif [ ! -x /usr/bin/s2sguard-check ]; then
@@ -244,6 +247,102 @@ check_installed() {
 	rm -rf "$cd_"
 }
 
+# DANE on a plain install (dane = hold is the default): the package
+# Recommends dns-root-data, so `apt install` brings the root trust anchor;
+# when it is missing (--no-install-recommends) every hook report warns.
+# With the anchor, the installed hook does the DNSSEC-validated TLSA
+# lookup: offline, through a loopback resolver that does not answer, it
+# gets as far as asking it for the root DNSKEY to validate.
+dane_hook() {
+	/usr/bin/s2sguard-hook --config "$dd/c.conf" --dry-run --verbose --json \
+		--cert "$dd/x.crt" --key "$dd/x.key" --domain xmpp.example.test > "$dd/$1.json" 2> "$dd/$1.err"
+	cat "$dd/$1.err" >> "$log"
+}
+
+check_dane_anchor() {
+	dpkg-deb -f "$deb" Recommends | grep -qw dns-root-data &&
+		ok "Recommends: dns-root-data (the DNSSEC trust anchor for dane = hold)" ||
+		bad "the package does not recommend dns-root-data"
+	anchor_was=present
+	[ -e /usr/share/dns/root.key ] || anchor_was=absent
+	case $apt_sim in
+	yes) ok "apt install of the .deb installs dns-root-data" ;;
+	no) bad "apt install of the .deb would not install dns-root-data" ;;
+	esac
+	dd=$(mktemp -d)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+		-subj /CN=xmpp.example.test -addext subjectAltName=DNS:xmpp.example.test \
+		-keyout "$dd/x.key" -out "$dd/x.crt" 2>>"$log"
+	closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
+	cat > "$dd/c.conf" <<CONF
+[s2sguard]
+state_dir = $dd/state
+dane_resolver = 127.0.0.1@$closed
+
+[domain xmpp.example.test]
+target = files
+cert = $dd/srv/x.crt
+key = $dd/srv/x.key
+probe = never
+CONF
+	if [ "$anchor_was" = absent ]; then
+		dane_hook without
+		grep -q 'trust anchor /usr/share/dns/root.key is missing' "$dd/without.json" &&
+			ok "without dns-root-data the hook's report warns that TLSA records go unchecked" ||
+			bad "no trust anchor warning in the report without dns-root-data"
+		apt-get -o DPkg::Lock::Timeout=300 install -y -q --no-install-recommends dns-root-data >> "$log" 2>&1 ||
+			bad "apt-get install dns-root-data"
+	fi
+	dane_hook with
+	if grep -Eq 'DNSSEC check of the resolver|root DNSKEY' "$dd/with.err" && ! grep -q 'trust anchor' "$dd/with.json"; then
+		ok "with dns-root-data a plain install validates TLSA lookups (root DNSKEY checked)"
+	else
+		bad "with dns-root-data the hook did not attempt the DNSSEC-validated TLSA lookup:"
+		sed 's/^/    /' "$dd/with.err" | grep -i dane
+	fi
+	[ "$anchor_was" = absent ] && apt-get -o DPkg::Lock::Timeout=300 purge -y -q dns-root-data >> "$log" 2>&1
+	rm -rf "$dd"
+}
+
+# Hooks left behind: on remove and purge, postrm names every ACME client
+# hook that still runs s2sguard-hook (certbot renewal conf, dehydrated
+# HOOK=, root's acme.sh Le_ReloadCmd, a lego cron job). The files are
+# made here for the check and removed right after.
+fake_hooks_make() {
+	fake_made=""
+	[ -d /etc/letsencrypt/renewal ] || { mkdir -p /etc/letsencrypt/renewal; fake_made="$fake_made /etc/letsencrypt/renewal"; }
+	echo 'renew_hook = /usr/bin/s2sguard-hook' > /etc/letsencrypt/renewal/s2sguard-pkgcheck.test.conf
+	[ -d /etc/dehydrated/conf.d ] || { mkdir -p /etc/dehydrated/conf.d; fake_made="$fake_made /etc/dehydrated/conf.d /etc/dehydrated"; }
+	echo 'HOOK=/usr/bin/s2sguard-hook' > /etc/dehydrated/conf.d/s2sguard-pkgcheck.sh
+	ah=$(getent passwd root | cut -d: -f6)/.acme.sh
+	[ -d "$ah" ] || fake_made="$fake_made $ah"
+	mkdir -p "$ah/s2sguard-pkgcheck.test_ecc"
+	printf "Le_Domain='s2sguard-pkgcheck.test'\nLe_ReloadCmd='__ACME_BASE64__START_%s__ACME_BASE64__END_'\n" \
+		"$(printf '%s' 's2sguard-hook -- systemctl reload prosody' | base64 -w0)" \
+		> "$ah/s2sguard-pkgcheck.test_ecc/s2sguard-pkgcheck.test.conf"
+	# a date that never comes: Feb 31
+	echo '0 3 31 2 * root lego --path /nonexistent renew --renew-hook /usr/bin/s2sguard-hook' \
+		> /etc/cron.d/s2sguard-pkgcheck
+}
+
+fake_hooks_remove() {
+	rm -f /etc/letsencrypt/renewal/s2sguard-pkgcheck.test.conf /etc/dehydrated/conf.d/s2sguard-pkgcheck.sh \
+		/etc/cron.d/s2sguard-pkgcheck
+	rm -rf "$ah/s2sguard-pkgcheck.test_ecc"
+	for d in $fake_made; do rmdir "$d" 2>/dev/null; done
+}
+
+# check_postrm_names FILE WHEN: postrm's output in FILE names each hook
+check_postrm_names() {
+	for want in 'certbot .*/etc/letsencrypt/renewal/s2sguard-pkgcheck.test.conf' \
+	    'dehydrated .*/etc/dehydrated/conf.d/s2sguard-pkgcheck.sh' \
+	    'acme.sh .*s2sguard-pkgcheck.test.conf.*acme.sh --install-cert -d s2sguard-pkgcheck.test --reloadcmd "systemctl reload prosody"' \
+	    'cron/unit .*/etc/cron.d/s2sguard-pkgcheck'; do
+		grep -q -- "$want" "$1" && ok "postrm on $2 names: ${want%% *}" ||
+			{ bad "postrm on $2 does not name the ${want%% *} hook"; sed 's/^/    /' "$1"; }
+	done
+}
+
 check_purged() {
 	dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'not-installed' ||
 		[ -z "$(dpkg-query -W -f='${Status}' s2sguard 2>/dev/null)" ] ||
@@ -278,13 +377,24 @@ else
 		bad "s2sguard is installed already: package-check installs and purges it; dpkg --purge s2sguard first"
 	else
 		snapshot > "$out/fs-before.txt"
+		# what a plain `apt install ./s2sguard.deb` would bring (before dpkg -i)
+		apt_sim=present
+		if [ ! -e /usr/share/dns/root.key ]; then
+			apt_sim=no
+			apt-get -s install "$deb" 2>>"$log" | grep -q '^Inst dns-root-data ' && apt_sim=yes
+		fi
 		step "dpkg -i" dpkg -i "$deb"
 	fi
 	if [ -f "$out/fs-before.txt" ] && dpkg-query -W -f='${Status}' s2sguard 2>/dev/null | grep -q 'ok installed'; then
 		check_installed
+		check_dane_anchor
 		# something in the state directory, as after a real run
 		echo '{}' > /var/lib/s2sguard/check.json
-		step "dpkg --remove" dpkg --remove s2sguard
+		fake_hooks_make
+		echo "== dpkg --remove s2sguard" >> "$log"
+		if dpkg --remove s2sguard > "$out/remove.txt" 2>&1; then ok "dpkg --remove"; else bad "dpkg --remove"; fi
+		cat "$out/remove.txt" >> "$log"
+		check_postrm_names "$out/remove.txt" remove
 		[ -f /var/lib/s2sguard/check.json ] && [ -f /etc/s2sguard/s2sguard.conf ] &&
 			ok "remove keeps the state and the configuration" ||
 			bad "remove lost the state or the configuration"
@@ -293,7 +403,11 @@ else
 				ok "remove keeps the admin's certbot hook link" ||
 				bad "remove dropped the certbot hook link"
 		fi
-		step "dpkg --purge" dpkg --purge s2sguard
+		echo "== dpkg --purge s2sguard" >> "$log"
+		if dpkg --purge s2sguard > "$out/purge.txt" 2>&1; then ok "dpkg --purge"; else bad "dpkg --purge"; fi
+		cat "$out/purge.txt" >> "$log"
+		check_postrm_names "$out/purge.txt" purge
+		fake_hooks_remove
 		check_purged
 	fi
 	flock -u 9

@@ -10,9 +10,12 @@
 #   3. With policy reissue, the hook re-orders the certificate from an
 #      alternate ACME CA (pebble, which still issues clientAuth), probes the
 #      result - both peers accept - and deploys it.
+#   4. s2sguard-doctor checks the setup, read-only: the local Prosody serves
+#      what s2sguard deployed, its inbound rule and dialback, the state, the
+#      timer, the days left.
 #
 # Real servers, started here on free 127.0.0.1 ports: ejabberd, Prosody,
-# pebble. Needs root on Debian 12 (make demo installs the packages first).
+# pebble, and our own Prosody serving xmpp.example.test. Needs root on Debian 12 (make demo installs the packages first).
 set -eu
 # the test helpers give us $T (removed on exit), free ports, and the peers
 . "$(dirname "$0")/../tests/lib.sh"
@@ -40,10 +43,13 @@ echo "ejabberd 23.01 as ej.peer.test on 127.0.0.1:$ej (SASL EXTERNAL only, check
 echo "Prosody as pr.peer.test on 127.0.0.1:$pr (SASL EXTERNAL only)"
 echo "pebble at $PEBBLE_DIR"
 
-# our server's certificate files, as Prosody would read them
-mkdir -p "$T/etc/prosody/certs"
-cp "$P/leaf-both.fullchain.pem" "$T/etc/prosody/certs/xmpp.example.test.crt"
-cp "$P/leaf-both.key" "$T/etc/prosody/certs/xmpp.example.test.key"
+# our own server: Prosody serving xmpp.example.test, reading its
+# certificate from $T/own/pki, where s2sguard deploys
+own=$(free_port)
+prosody_start "$T/own" xmpp.example.test "$own" --ca "$T/roots.pem" \
+	--cert "$P/leaf-both.fullchain.pem" --key "$P/leaf-both.key"
+echo "our Prosody as xmpp.example.test on 127.0.0.1:$own, certificate in $T/own/pki"
+CERTS=$T/own/pki
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/ca-account.key" 2>/dev/null
 write_conf() {
 	cat > "$T/s2sguard.conf" <<CONF
@@ -53,10 +59,12 @@ ca_file = $T/roots.pem
 
 [domain xmpp.example.test]
 target = prosody
-certs_dir = $T/etc/prosody/certs
-reload = echo "prosody reloaded with \$(openssl x509 -in $T/etc/prosody/certs/xmpp.example.test.crt -noout -issuer)"
+certs_dir = $CERTS
+group = prosody
+reload = kill -HUP \$(cat $T/own/prosody.pid) && echo "prosody reloaded with \$(openssl x509 -in $CERTS/xmpp.example.test.crt -noout -issuer)"
 peers = ej.peer.test pr.peer.test
 connect = ej.peer.test=127.0.0.1:$ej pr.peer.test=127.0.0.1:$pr
+server = 127.0.0.1:$own
 policy = $1
 reissue_directory = $PEBBLE_DIR
 reissue_account_key = $T/ca-account.key
@@ -76,7 +84,7 @@ rc=$?
 set -e
 echo
 echo "s2sguard-hook exited $rc (2 = held). Prosody still serves:"
-openssl x509 -in "$T/etc/prosody/certs/xmpp.example.test.crt" -noout -issuer -ext extendedKeyUsage | sed 's/^/    /'
+openssl x509 -in "$CERTS/xmpp.example.test.crt" -noout -issuer -ext extendedKeyUsage | sed 's/^/    /'
 
 step "Same renewal, policy reissue: re-order from the alternate CA"
 write_conf reissue
@@ -89,7 +97,7 @@ set -e
 sed -n '/^PEER/,$p' "$T/reissue.out"
 echo
 echo "s2sguard-hook exited $rc (1 = deployed, with a note: re-issued). Prosody now serves:"
-openssl x509 -in "$T/etc/prosody/certs/xmpp.example.test.crt" -noout -issuer -ext extendedKeyUsage | sed 's/^/    /'
+openssl x509 -in "$CERTS/xmpp.example.test.crt" -noout -issuer -ext extendedKeyUsage | sed 's/^/    /'
 
 step "Reports a person (or a monitoring system) can read"
 ls "$T/var/lib/s2sguard/reports/" | sed 's/^/    /'
@@ -102,5 +110,20 @@ for p in r.get("probes", []):
     print("    peer %-14s %s" % (p["peer"], p["verdict"]))
 for a in r["actions"]:
     print("    action %-8s %s" % (a["action"], a["detail"]))' "$r"
+
+step "Is the setup sound? s2sguard-doctor (read-only)"
+# the machine as the doctor sees it: our Prosody's configuration, dpkg's
+# database, the daily timer enabled as the package does
+mkdir -p "$T/root/etc/prosody" "$T/root/var/lib" "$T/root/etc/systemd/system/timers.target.wants"
+ln -s "$T/own/prosody.cfg.lua" "$T/root/etc/prosody/prosody.cfg.lua"
+ln -s /var/lib/dpkg "$T/root/var/lib/dpkg"
+ln -s /lib/systemd/system/s2sguard-check.timer "$T/root/etc/systemd/system/timers.target.wants/"
+echo "\$ s2sguard-doctor"
+set +e
+s2sguard-doctor --config "$T/s2sguard.conf" --root "$T/root"
+rc=$?
+set -e
+echo
+echo "s2sguard-doctor exited $rc (0 = all ok, 1 = warnings, 2 = failures)."
 echo
 echo "Done; everything ran under $T and is removed now."

@@ -7,9 +7,9 @@
 #       (and PKG..., installed when missing); print its path.
 #   sh scripts/trixie-root.sh run CMD [ARG...]
 #       ensure, then run CMD chroot'ed in the root with /proc, /dev,
-#       /dev/pts and /sys mounted; exits with CMD's status.
+#       /dev/pts, /dev/shm and /sys mounted; exits with CMD's status.
 #   sh scripts/trixie-root.sh enter PID | leave PID
-#       Mount /proc, /dev, /dev/pts and /sys in the root while process PID
+#       Mount /proc, /dev, /dev/pts, /dev/shm and /sys in the root while process PID
 #       lives (for daemons started with a plain chroot); leave PID ends that.
 #       The mounts are shared by every user and unmounted when the last one
 #       leaves or has died, so parallel users never unmount each other's.
@@ -77,19 +77,20 @@ live_users() {
 }
 
 do_mount() {
-	for _m in proc dev dev/pts sys; do
+	for _m in proc dev dev/pts dev/shm sys; do
 		mountpoint -q "$ROOT/$_m" && continue
 		mkdir -p "$ROOT/$_m"
 		case $_m in
 		proc) mount -t proc proc "$ROOT/proc" ;;
 		sys) mount -t sysfs sysfs "$ROOT/sys" 2>/dev/null || mount --bind /sys "$ROOT/sys" ;;
+		dev/shm) mount -t tmpfs -o mode=1777,nosuid,nodev shm "$ROOT/dev/shm" ;;
 		*) mount --bind "/$_m" "$ROOT/$_m" ;;
 		esac || die "cannot mount /$_m in $ROOT"
 	done
 }
 
 do_umount() {
-	for _m in sys dev/pts dev proc; do
+	for _m in sys dev/shm dev/pts dev proc; do
 		mountpoint -q "$ROOT/$_m" || continue
 		umount "$ROOT/$_m" 2>/dev/null || umount -l "$ROOT/$_m"
 	done
@@ -150,8 +151,11 @@ build_root() {
 	if [ -e "$ROOT" ]; then
 		_old=$ROOT.old.$$
 		mv "$ROOT" "$_old"
-		mounted_under "$_old" && note "old root in use, left at $_old" ||
+		if mounted_under "$_old"; then
+			note "old root in use, left at $_old"
+		else
 			rm -rf --one-file-system "$_old"
+		fi
 	fi
 	mv "$_new" "$ROOT"
 }

@@ -120,3 +120,41 @@ as_user() {
 	_au=$1; shift
 	setpriv --reuid="$_au" --regid="$_au" --clear-groups --no-new-privs -- "$@"
 }
+# What the local ejabberd (the one tests/peers/ejabberd.sh starts) checks in
+# an s2s client certificate, from its package version (reference/xmpp-s2s.md
+# §4, §4.3):
+#   EJ_PURPOSE=client  Debian 12's 23.01 (and any other build before the
+#       fix): OpenSSL's SSL-client purpose, so a chain without clientAuth
+#       (serverAuth-only leaf or intermediate) is refused.
+#   EJ_PURPOSE=server  Debian 13's 24.12-3+deb13u2 and later ("Ignore cert
+#       purpose for incoming s2s") or upstream >= 25.07: the server purpose,
+#       as Prosody; serverAuth-only chains pass, a clientAuth-only leaf is
+#       refused.
+#   EJ_REFUSED       test-PKI leaf (mkpki.sh names) that the local ejabberd
+#                    refuses: leaf-server, or leaf-client
+#   EJ_REFUSED_ALL   every such chain of the test PKI (space separated)
+#   EJ_ACCEPTED      a leaf it accepts that is no regression: leaf-both
+#   EJ_ACCEPTED_NEW  a chain it accepts that the other rule refuses:
+#                    leaf-client (client purpose) or leaf-server (server)
+#   EJ_REFUSAL       its words, the same on both: the probe's "reason"
+# Tests that meant "the renewal ejabberd refuses" use EJ_REFUSED, so that
+# the same test holds the regression on Debian 12 and 13.
+ej_purpose() {
+	_ejv=$(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null) || _ejv=""
+	case $_ejv in
+	'') echo client ;;
+	*+deb13u*)
+		if dpkg --compare-versions "$_ejv" ge 24.12-3+deb13u2; then echo server; else echo client; fi ;;
+	*)
+		if dpkg --compare-versions "$_ejv" ge 25.07; then echo server; else echo client; fi ;;
+	esac
+}
+EJ_PURPOSE=${S2S_EJ_PURPOSE:-$(ej_purpose)}
+EJ_ACCEPTED=leaf-both
+EJ_REFUSAL="not-authorized: unsupported certificate purpose"
+if [ "$EJ_PURPOSE" = server ]; then
+	EJ_REFUSED=leaf-client EJ_REFUSED_ALL=leaf-client EJ_ACCEPTED_NEW=leaf-server
+else
+	EJ_REFUSED=leaf-server EJ_REFUSED_ALL="leaf-server leaf-both-under-server" EJ_ACCEPTED_NEW=leaf-client
+fi
+export EJ_PURPOSE EJ_REFUSED EJ_REFUSED_ALL EJ_ACCEPTED EJ_ACCEPTED_NEW EJ_REFUSAL

@@ -37,6 +37,8 @@ certs_dir = $W/srv
 reload = true
 policy = hold
 probe = never
+; nothing listens there: the served-certificate check connects and is refused
+server = 127.0.0.1:1
 CONF
 }
 conf "$W/state" > "$W/s2sguard.conf"

@@ -7,7 +7,9 @@
 . "$(dirname "$0")/../lib.sh"
 need_cmd systemctl s2sguard-doctor
 R=$T/root
-mkdir -p "$R/lib/systemd/system" "$R/etc/systemd/system" "$R/etc/cron.d" "$T/state"
+# merged /usr, as Debian 12 and 13 are (systemd 257 looks only in /usr/lib)
+mkdir -p "$R/usr/lib/systemd/system" "$R/etc/systemd/system" "$R/etc/cron.d" "$T/state"
+ln -s usr/lib "$R/lib"
 chmod 700 "$T/state"
 cp "$TOP/packaging/systemd/s2sguard-check.timer" "$TOP/packaging/systemd/s2sguard-check.service" \
 	"$R/lib/systemd/system/"

@@ -23,6 +23,7 @@ certs_dir = $T/srv
 reload = true
 policy = hold
 probe = never
+verify_served = no
 CONF
 }
 line() {	# line CHECK: the doctor's line for it

@@ -37,7 +37,10 @@ assert_grep 'allow-unlisted-profile' "$T/err"
 
 # The re-issue proper: version 2 through certbot's account and webroot_path.
 expect_exit 0 $R --certbot-lineage "$L" --json > "$T/r.json" 2> "$T/reissue.log"
-python3 - "$T/r.json" <<'PY'
+# Debian 12's pebble 2.4 has no renewalInfo; Debian 13's 2.6 has (ARI)
+ari=no
+! dpkg --compare-versions "$(dpkg-query -W -f='${Version}' pebble)" ge 2.5 || ari=yes
+python3 - "$T/r.json" "$ari" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
 x = r["reissue"]
@@ -45,7 +48,10 @@ assert r["exit"] == 0 and x["target"] == "certbot", r
 assert x["account"]["source"] == "certbot" and x["account"]["created"] is False, x
 assert sorted(x["names"]) == ["conference.xmpp.example.test", "xmpp.example.test"], x
 assert x["installed"] == {"kind": "certbot", "version": 2}, x
-assert x["ari"]["replaces"] is None, x        # pebble 2.4 has no renewalInfo
+if sys.argv[2] == "yes":
+    assert x["ari"]["replaces"] and x["ari"]["sent"] is True, x
+else:
+    assert x["ari"]["replaces"] is None, x
 PY
 for k in cert chain fullchain privkey; do
 	[ "$(readlink "$L/$k.pem")" = "../../archive/$D/${k}2.pem" ] || fail "live/$k.pem -> $(readlink "$L/$k.pem")"

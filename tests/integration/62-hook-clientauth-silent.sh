@@ -28,7 +28,10 @@ r = json.load(open(sys.argv[1]))
 assert r["decision"]["action"] == "deploy", r["decision"]
 assert "probes" not in r, "probed although clientAuth was kept"
 assert r["exit"] == 0
-assert [a["action"] for a in r["actions"]] == ["deploy", "reload"], r["actions"]
+assert [a["action"] for a in r["actions"]] == ["deploy", "reload", "verify-served"], r["actions"]
+# no server answers for xmpp.example.test here: the check is skipped, and says why
+assert r["actions"][2]["ok"] and "not checked" in r["actions"][2]["detail"], r["actions"]
+assert r["served"]["outcome"] == "skipped", r["served"]
 PY
 assert_no_grep 'warn|regress' "$T/err.log"
 [ "$(cat "$T/reloads")" = reloaded ] || fail "not reloaded"

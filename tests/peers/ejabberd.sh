@@ -16,6 +16,11 @@
 #       127.0.0.1:PORT (unbound_start); SRV targets are then resolved by
 #       getaddrinfo, so make them localhost (dns_xmpp_peer ... - localhost). --c2s PORT: also a c2s listener (STARTTLS).
 #       --direct-tls PORT: also XEP-0368 direct TLS s2s on PORT.
+#       --starttls VALUE: s2s_use_starttls (default required; ejabberd
+#         23.01 rewrites required_trusted to required and drops
+#         mod_s2s_dialback, warning in its log).
+#       --s2s-access deny: s2s_access denies every remote server (SASL
+#         EXTERNAL and dialback alike).
 #       DIR (created; handed to the ejabberd user) holds ejabberd.yml, the
 #       certificates, spool and logs/ejabberd.log. Returns when the port
 #       accepts; stops from at_exit. Fails the test if it does not start.
@@ -43,6 +48,7 @@ ejabberd_start() {
 	[ $# -ge 3 ] || fail "usage: ejabberd_start DIR DOMAIN PORT [options]"
 	_ej_dir=$1 _ej_dom=$2 _ej_port=$3; shift 3
 	_ej_dialback=no _ej_ca="" _ej_cert="" _ej_dns="" _ej_c2s="" _ej_dtls=""
+	_ej_tls=required _ej_access=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--dialback) _ej_dialback=yes; shift ;;
@@ -51,6 +57,8 @@ ejabberd_start() {
 		--dns) _ej_dns=$2; shift 2 ;;
 		--c2s) _ej_c2s=$2; shift 2 ;;
 		--direct-tls) _ej_dtls=$2; shift 2 ;;
+		--starttls) _ej_tls=$2; shift 2 ;;
+		--s2s-access) _ej_access=$2; shift 2 ;;
 		*) fail "ejabberd_start: unknown option $1" ;;
 		esac
 	done
@@ -105,7 +113,13 @@ EOF
 		echo "certfiles:"
 		echo "  - \"$_ej_pem\""
 		echo "ca_file: \"$_ej_dir/pki/ca.pem\""
-		echo "s2s_use_starttls: required"
+		echo "s2s_use_starttls: $_ej_tls"
+		if [ -n "$_ej_access" ]; then
+			echo "access_rules:"
+			echo "  s2s_deny_all:"
+			echo "    $_ej_access: all"
+			echo "s2s_access: s2s_deny_all"
+		fi
 		echo "acme:"
 		echo "  auto: false"
 		echo "listen:"

@@ -376,7 +376,7 @@ test_csr(void **state)
 	exts = X509_REQ_get_extensions(req);
 	gens = X509V3_get_d2i(exts, NID_subject_alt_name, NULL, NULL);
 	assert_int_equal(sk_GENERAL_NAME_num(gens), 2);
-	assert_string_equal(ASN1_STRING_get0_data(sk_GENERAL_NAME_value(gens, 1)->d.dNSName),
+	assert_string_equal((const char *)ASN1_STRING_get0_data(sk_GENERAL_NAME_value(gens, 1)->d.dNSName),
 	    "conference.xmpp.example.org");
 	GENERAL_NAMES_free(gens);
 	sk_X509_EXTENSION_pop_free(exts, X509_EXTENSION_free);

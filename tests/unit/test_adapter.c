@@ -252,7 +252,7 @@ test_exit_status_per_client(void **state)
 	    CLIENT_LEGO4, CLIENT_LEGO5 };
 	static const enum acme_client kept[] = { CLIENT_CERTBOT, CLIENT_FILES, CLIENT_UNKNOWN };
 	static const int codes[] = { GUARD_DEPLOYED, GUARD_WARNED, GUARD_HELD, GUARD_ERROR,
-	    GUARD_NOTHING, GUARD_ROLLED_BACK };
+	    GUARD_NOTHING, GUARD_ROLLED_BACK, GUARD_QUEUED };
 	size_t i, j;
 
 	for (i = 0; i < sizeof(folded) / sizeof(folded[0]); i++)

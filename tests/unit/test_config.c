@@ -190,6 +190,10 @@ static const struct bad bads[] = {
 	{ "[domain a.test]\nverify_served = maybe\n", "t.conf:2: verify_served 'maybe'" },
 	{ "[s2sguard]\nprobe_interval = 1w\n", "t.conf:2: probe_interval '1w'" },
 	{ "[s2sguard]\nprobe_interval = 10s\n", "t.conf:2: probe_interval '10s'" },
+	{ "[domain a.test]\nreissue_eab_kid = k\n",
+	    "[domain a.test]: reissue_eab_kid and reissue_eab_hmac_key_file go together" },
+	{ "[domain a.test]\nreissue_eab_kid = k\nreissue_eab_hmac_key_file = eab.key\n",
+	    "reissue_eab_hmac_key_file 'eab.key': want an absolute path" },
 };
 
 static void

@@ -50,6 +50,8 @@ test_verdict_names(void **state)
 	for (int v = 0; v < PROBE_VERDICT_COUNT; v++)
 		assert_int_equal(probe_verdict_from_name(probe_verdict_name(v)), v);
 	assert_string_equal(probe_verdict_name(PROBE_DIALBACK_ONLY), "dialback-only");
+	assert_string_equal(probe_verdict_name(PROBE_DIALBACK_REFUSED), "dialback-refused");
+	assert_string_equal(probe_verdict_name(PROBE_DIALBACK_UNVERIFIED), "dialback-unverified");
 	assert_int_equal(probe_verdict_from_name("bogus"), -1);
 }
 
@@ -61,18 +63,23 @@ sample(void)
 	r->n = 2;
 	r->v = calloc(2, sizeof(*r->v));
 	snprintf(r->v[0].peer, sizeof(r->v[0].peer), "ej.peer.test");
-	r->v[0].probe.verdict = PROBE_REJECTED;
+	r->v[0].probe.verdict = PROBE_DIALBACK_REFUSED;
 	snprintf(r->v[0].probe.reason, sizeof(r->v[0].probe.reason),
-	    "not-authorized: unsupported certificate purpose");
+	    "not-authorized: unsupported certificate purpose (SASL EXTERNAL failed); "
+	    "dialback refused: forbidden: Access denied by service policy");
+	snprintf(r->v[0].probe.db_result, sizeof(r->v[0].probe.db_result), "error");
+	snprintf(r->v[0].probe.db_condition, sizeof(r->v[0].probe.db_condition), "forbidden");
+	snprintf(r->v[0].probe.db_text, sizeof(r->v[0].probe.db_text),
+	    "Access denied by service policy");
 	snprintf(r->v[0].probe.condition, sizeof(r->v[0].probe.condition), "not-authorized");
 	snprintf(r->v[0].probe.address, sizeof(r->v[0].probe.address), "::1");
 	r->v[0].probe.port = 5269;
 	r->v[0].probe.peer_cert = PROBE_PEER_CERT_NAME_MISMATCH;
 	r->v[0].probe.features = PROBE_FEAT_EXTERNAL | PROBE_FEAT_CERT_REQUESTED;
-	r->v[0].probe.timing = (struct probe_timing){ 1, 2, 3, 4, 5, 15 };
+	r->v[0].probe.timing = (struct probe_timing){ 1, 2, 3, 4, 5, 6, 21 };
 	r->v[0].has_baseline = 1;
 	r->v[0].baseline.verdict = PROBE_ACCEPTED;
-	r->v[0].baseline.timing = (struct probe_timing){ -1, 2, 3, 4, 5, 14 };
+	r->v[0].baseline.timing = (struct probe_timing){ -1, 2, 3, 4, 5, -1, 14 };
 	r->v[0].regression = 1;
 	snprintf(r->v[1].peer, sizeof(r->v[1].peer), "pr.peer.test");
 	r->v[1].probe.verdict = PROBE_ACCEPTED;
@@ -96,7 +103,13 @@ test_json_round_trip(void **state)
 	    json_array_get(j, 0), "baseline"), "timing_ms"), "resolve")));
 	assert_int_equal(json_integer_value(json_object_get(s, "regressions")), 1);
 	assert_int_equal(json_integer_value(json_object_get(json_object_get(s, "verdicts"),
-	    "rejected")), 1);
+	    "dialback-refused")), 1);
+	assert_string_equal(json_string_value(json_object_get(json_object_get(
+	    json_array_get(j, 0), "dialback"), "condition")), "forbidden");
+	assert_int_equal(json_integer_value(json_object_get(json_object_get(
+	    json_array_get(j, 0), "timing_ms"), "dialback")), 6);
+	/* no dialback request sent: null, not an empty object */
+	assert_true(json_is_null(json_object_get(json_array_get(j, 1), "dialback")));
 	assert_int_equal(probe_results_from_json(j, &back, &err), 0);
 	assert_int_equal(back->n, 2);
 	assert_memory_equal(&back->v[0], &r->v[0], sizeof(r->v[0]));

@@ -296,6 +296,75 @@ test_stream_total_and_depth(void **state)
 	xmpp_stream_free(xs);
 }
 
+/* ejabberd 23.01 answers a dialback request it refuses by policy so. */
+static const char ejabberd_db_forbidden[] =
+	"<db:result from='ej.peer.test' to='xmpp.example.test' type='error'>"
+	"<error type='cancel'><forbidden xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/>"
+	"<text xml:lang='en' xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'>Access denied by "
+	"service policy</text></error></db:result>";
+
+static void
+test_db_result_error(void **state)
+{
+	char buf[2048];
+
+	snprintf(buf, sizeof(buf), "%s%s", prosody_post, ejabberd_db_forbidden);
+	for (size_t step = 1; step <= 9; step++) {
+		struct seen s = { 0 };
+		struct s2s_err err;
+
+		assert_int_equal(feed_split(buf, strlen(buf), step, &s, &err), 0);
+		assert_int_equal(s.n, 3);
+		assert_int_equal(s.ev[2].type, XMPP_EV_DB_RESULT);
+		assert_string_equal(s.ev[2].db_type, "error");
+		assert_string_equal(s.ev[2].condition, "forbidden");
+		assert_string_equal(s.ev[2].text, "Access denied by service policy");
+	}
+}
+
+static void
+test_db_result_invalid_and_stray(void **state)
+{
+	char buf[2048];
+	struct seen s = { 0 };
+	struct s2s_err err;
+
+	/* a db:result in no dialback namespace is just another element */
+	snprintf(buf, sizeof(buf), "%s%s%s", prosody_post,
+	    "<db:result xmlns:db='urn:example:other' type='valid'/>",
+	    "<db:result from='pr.peer.test' to='xmpp.example.test' type='invalid'/>");
+	assert_int_equal(feed_split(buf, strlen(buf), 4, &s, &err), 0);
+	assert_int_equal(s.n, 4);
+	assert_int_equal(s.ev[2].type, XMPP_EV_OTHER);
+	assert_int_equal(s.ev[3].type, XMPP_EV_DB_RESULT);
+	assert_string_equal(s.ev[3].db_type, "invalid");
+	assert_string_equal(s.ev[3].condition, "");
+}
+
+static void
+test_db_formats(void **state)
+{
+	char buf[1024];
+	struct s2s_err err;
+
+	assert_true(xmpp_format_header(buf, sizeof(buf), "a.example", "b.example", 1, &err) > 0);
+	assert_non_null(strstr(buf, " xmlns:db='jabber:server:dialback' "));
+	assert_true(xmpp_format_header(buf, sizeof(buf), "a.example", "b.example", 0, &err) > 0);
+	assert_null(strstr(buf, "xmlns:db"));
+	assert_true(xmpp_format_db_result(buf, sizeof(buf), "a.example", "b.example", "00ff", &err) > 0);
+	assert_string_equal(buf, "<db:result from='a.example' to='b.example'>00ff</db:result>");
+	assert_int_equal(xmpp_format_db_result(buf, sizeof(buf), "a.example", "b.example",
+	    "00FF", &err), S2S_EINVAL);
+	assert_int_equal(xmpp_format_db_result(buf, sizeof(buf), "a.example", "b.example",
+	    "", &err), S2S_EINVAL);
+	assert_int_equal(xmpp_format_db_result(buf, sizeof(buf), "a.example", "b.example",
+	    "<x/>", &err), S2S_EINVAL);
+	assert_int_equal(xmpp_format_db_result(buf, sizeof(buf), "a'", "b.example",
+	    "00", &err), S2S_EINVAL);
+	assert_int_equal(xmpp_format_db_result(buf, 20, "a.example", "b.example",
+	    "00", &err), S2S_ETOOBIG);
+}
+
 static void
 test_output_formats(void **state)
 {
@@ -304,10 +373,10 @@ test_output_formats(void **state)
 
 	assert_true(xmpp_format_auth_external(buf, sizeof(buf), "example.org", &err) > 0);
 	assert_non_null(strstr(buf, "mechanism='EXTERNAL'>ZXhhbXBsZS5vcmc=</auth>"));
-	assert_true(xmpp_format_header(buf, sizeof(buf), "a.example", "b.example", &err) > 0);
+	assert_true(xmpp_format_header(buf, sizeof(buf), "a.example", "b.example", 0, &err) > 0);
 	assert_non_null(strstr(buf, "from='a.example' to='b.example' version='1.0'"));
-	assert_int_equal(xmpp_format_header(buf, sizeof(buf), "a'><x", "b", &err), S2S_EINVAL);
-	assert_int_equal(xmpp_format_header(buf, 20, "a.example", "b.example", &err), S2S_ETOOBIG);
+	assert_int_equal(xmpp_format_header(buf, sizeof(buf), "a'><x", "b", 0, &err), S2S_EINVAL);
+	assert_int_equal(xmpp_format_header(buf, 20, "a.example", "b.example", 0, &err), S2S_ETOOBIG);
 	assert_false(xmpp_domain_valid("a..b"));
 	assert_false(xmpp_domain_valid(""));
 	assert_true(xmpp_domain_valid("xn--bcher-kva.example"));
@@ -330,6 +399,9 @@ main(void)
 		cmocka_unit_test(test_oversize_token_refused),
 		cmocka_unit_test(test_stream_total_and_depth),
 		cmocka_unit_test(test_output_formats),
+		cmocka_unit_test(test_db_result_error),
+		cmocka_unit_test(test_db_result_invalid_and_stray),
+		cmocka_unit_test(test_db_formats),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,59 @@
+#!/bin/sh
+# scripts/check-debian13.sh (make check-debian13): the README's checks on
+# Debian 13, from a Debian 12 (or 13) host, as root.
+#
+# Makes sure the cached Debian 13 root is there (scripts/trixie-root.sh:
+# ${S2S_TRIXIE_ROOT:-build/trixie}), copies the source tree into its
+# /srv/s2sguard (what git tracks or would track, uncommitted changes
+# included; never build/), and runs there, chroot'ed:
+#     make deps DEPS_FLAGS=--packaging && make package-check && make check
+# with CI and S2S_TEST_TIMEOUT passed through and nothing else of the
+# caller's environment. The last line is then the one of `make check` in
+# Debian 13: "N passed, N failed". Exit status: that of the commands
+# inside (0 when all passed), 1 when the root or the copy cannot be made.
+set -eu
+cd "$(dirname "$0")/.."
+top=$(pwd)
+[ "$(id -u)" -eq 0 ] || { echo "check-debian13: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
+
+t0=$(date +%s)
+root=$(sh scripts/trixie-root.sh ensure make) || exit 1
+echo "check-debian13: Debian $(cat "$root/etc/debian_version") root $root ready ($(( $(date +%s) - t0 ))s)"
+
+dst=/srv/s2sguard
+rm -rf --one-file-system "${root:?}$dst"
+mkdir -p "$root$dst"
+if git rev-parse --git-dir >/dev/null 2>&1; then
+	# tracked and untracked-but-not-ignored files, as they are now; a
+	# tracked file deleted in the worktree is left out
+	git ls-files -z --cached --others --exclude-standard |
+		xargs -0 sh -c 'for f; do [ -e "$f" ] || [ -L "$f" ] || continue; printf "%s\0" "$f"; done' sh |
+		tar --null -T - -cf - | tar -C "$root$dst" -xf -
+else
+	tar --exclude=./build --exclude=./.git -cf - . | tar -C "$root$dst" -xf -
+fi
+[ -f "$root$dst/Makefile" ] || { echo "check-debian13: copying $top into $root$dst failed" >&2; exit 1; }
+
+t1=$(date +%s)
+log=$top/build/check-debian13.log
+mkdir -p "$top/build"
+rm -f "$log.rc"
+{
+	rc=0
+	sh scripts/trixie-root.sh run /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 TERM=dumb \
+		CI="${CI:-}" S2S_TEST_TIMEOUT="${S2S_TEST_TIMEOUT:-600}" \
+		sh -c "cd $dst && make deps DEPS_FLAGS=--packaging && make package-check && make check" || rc=$?
+	echo "$rc" > "$log.rc"
+} 2>&1 | tee "$log"
+rc=$(cat "$log.rc" 2>/dev/null || echo 1)
+echo "check-debian13: $(( $(date +%s) - t1 ))s inside Debian 13, exit $rc; log: $log"
+# make check's own last line, last here too (absent when an earlier step failed)
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed' "$log" | tail -n 1) || true
+if [ -n "$line" ]; then
+	echo "$line"
+else
+	echo "check-debian13: make deps or make package-check failed in Debian 13; make check did not run" >&2
+fi
+exit "$rc"

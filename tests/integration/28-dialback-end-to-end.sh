@@ -1,0 +1,105 @@
+#!/bin/sh
+# What s2sguard-probe says about dialback is what real servers do (Debian
+# 12: ejabberd 23.01, Prosody 0.12). Our domain xmpp.example.test runs on
+# a real Prosody with dialback on and the serverAuth-only chain; every
+# server finds the others through the test unbound (SRV to localhost and
+# a port of its own), so a peer's dialback callback reaches our Prosody.
+# Per peer configuration the test records the probe's verdict and whether
+# a real stanza (an XEP-0199 ping from our Prosody) got through:
+#
+#   ejabberd, mod_s2s_dialback, s2s_use_starttls: required
+#       -> dialback-only, delivered (by dialback)
+#   ejabberd, mod_s2s_dialback, s2s_use_starttls: required_trusted
+#       -> rejected, not delivered (23.01 turns required_trusted into
+#          required and drops mod_s2s_dialback: no dialback offered)
+#   ejabberd, mod_s2s_dialback, s2s_access denying every server
+#       -> dialback-refused, not delivered (dialback advertised, the
+#          request answered <forbidden/> before any verification)
+#   Prosody, s2s_secure_auth = true, dialback on
+#       -> accepted, delivered (by SASL EXTERNAL)
+#   our Prosody without dialback, to the first ejabberd
+#       -> dialback-unverified, not delivered (the peer's callback finds
+#          no dialback on our side)
+#
+# Port 5269 is not used: on a host running its own XMPP server (or any
+# Prosody listening on 0.0.0.0) it is taken on every loopback address.
+. "$(dirname "$0")/../lib.sh"
+. "$TOP/tests/peers/ejabberd.sh"
+. "$TOP/tests/peers/prosody.sh"
+. "$TOP/tests/peers/unbound.sh"
+need_cmd ejabberdctl prosody unbound drill
+P=$(pki)
+
+dns=$(free_port) home=$(free_port)
+z=$T/zone
+dns_xmpp_peer "$z" xmpp.example.test "$home" - localhost
+for p in ej-required ej-trusted ej-denied pr-secure; do
+	eval "port_$(echo $p | tr - _)=$(free_port)"
+	eval "dns_xmpp_peer \"\$z\" $p.peer.test \"\$port_$(echo $p | tr - _)\" - localhost"
+done
+unbound_start "$T/ub" "$dns" "$z"
+
+# our server: dialback on, the chain a CA issues in 2026
+prosody_start "$T/h" xmpp.example.test "$home" --dns "$dns" --dialback \
+	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key"
+ejabberd_start "$T/ej1" ej-required.peer.test "$port_ej_required" --dns "$dns" --dialback
+ejabberd_start "$T/ej2" ej-trusted.peer.test "$port_ej_trusted" --dns "$dns" --dialback \
+	--starttls required_trusted
+ejabberd_start "$T/ej3" ej-denied.peer.test "$port_ej_denied" --dns "$dns" --dialback \
+	--s2s-access deny
+prosody_start "$T/pr" pr-secure.peer.test "$port_pr_secure" --dns "$dns" --dialback
+
+# verdict PEER: what the probe says, with the chain our server presents
+verdict() {
+	s2sguard-probe --from xmpp.example.test --ca-file "$P/root.pem" \
+		--resolver "127.0.0.1@$dns" --timeout 10 --json \
+		--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" \
+		"$1" > "$T/$1.json" || true
+	python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["probes"][0]; print(p["verdict"])' \
+		"$T/$1.json"
+}
+# delivered HOMEDIR PEER: does a ping from our server get its pong?
+delivered() {
+	prosody_ctl "$1" shell "xmpp:ping('xmpp.example.test', '$2', 15)" > "$T/ping.out" 2>&1 || true
+	if grep -q pong "$T/ping.out"; then echo delivered; else echo "not delivered"; fi
+}
+
+: > "$T/table"
+check() {
+	_peer=$1 _want_v=$2 _want_d=$3
+	_v=$(verdict "$_peer")
+	_d=$(delivered "$T/h" "$_peer")
+	printf '%-24s %-20s %s\n' "$_peer" "$_v" "$_d" >> "$T/table"
+	say "$_peer: probe says $_v; the real ping was $_d"
+	[ "$_d" = "$_want_d" ] || fail "$_peer: ping $_d, expected $_want_d: $(cat "$T/ping.out")"
+	[ "$_v" = "$_want_v" ] || fail "$_peer: probe says $_v, expected $_want_v: $(cat "$T/$_peer.json")"
+}
+
+check ej-required.peer.test dialback-only delivered
+ejabberd_wait_log "$T/ej1" 'Accepted inbound s2s dialback authentication xmpp.example.test -> ej-required.peer.test' ||
+	fail "ejabberd did not log the dialback it accepted"
+assert_grep '"result": "invalid"' "$T/ej-required.peer.test.json"
+
+check ej-trusted.peer.test rejected "not delivered"
+assert_grep 'mod_s2s_dialback.*removed|removed.*mod_s2s_dialback' "$(ejabberd_log "$T/ej2")"
+
+check ej-denied.peer.test dialback-refused "not delivered"
+assert_grep '"condition": "forbidden"' "$T/ej-denied.peer.test.json"
+ejabberd_wait_log "$T/ej3" 'Failed inbound s2s dialback authentication xmpp.example.test -> ej-denied.peer.test.*forbidden' ||
+	fail "ejabberd did not log the dialback it refused"
+
+check pr-secure.peer.test accepted delivered
+
+# our server without dialback: the peer offers it, the callback finds none
+prosody_stop "$T/h"
+prosody_start "$T/h2" xmpp.example.test "$home" --dns "$dns" \
+	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key"
+v=$(verdict ej-required.peer.test)
+d=$(delivered "$T/h2" ej-required.peer.test)
+printf '%-24s %-20s %s\n' "ej-required (no db home)" "$v" "$d" >> "$T/table"
+say "ej-required.peer.test, our server without dialback: probe says $v; the real ping was $d"
+[ "$d" = "not delivered" ] || fail "ping without dialback at home got through"
+[ "$v" = dialback-unverified ] || fail "without dialback at home: $(cat "$T/ej-required.peer.test.json")"
+
+sed 's/^/    /' "$T/table"
+say "the probe's dialback verdicts match what the servers did"
