@@ -897,26 +897,6 @@ job_query(struct job *j, enum job_query qi, const char *name, int type)
 	return 0;
 }
 
-static int
-job_parse_ip(const char *host, int port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *s4 = (void *)ss;
-	struct sockaddr_in6 *s6 = (void *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		return 1;
-	}
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		return 1;
-	}
-	return 0;
-}
-
 static void
 job_next_target(struct job *j)
 {
@@ -930,7 +910,7 @@ job_next_target(struct job *j)
 	}
 	t = &j->targets[j->ti++];
 	j->naddrs = j->ai = 0;
-	if (job_parse_ip(t->target, t->port, &j->addrs[0])) {
+	if (resolver_parse_ip(t->target, t->port, &j->addrs[0])) {
 		j->naddrs = 1;
 		job_next_addr(j);
 		return;

@@ -1,7 +1,10 @@
+#include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include <unbound.h>
 
@@ -343,5 +346,25 @@ resolver_name_decode(const unsigned char *data, size_t len, size_t *off,
 		out[w++] = '.';
 	out[w] = '\0';
 	*off = o;
+	return 0;
+}
+
+int
+resolver_parse_ip(const char *host, int port, struct sockaddr_storage *ss)
+{
+	struct sockaddr_in *s4 = (void *)ss;
+	struct sockaddr_in6 *s6 = (void *)ss;
+
+	memset(ss, 0, sizeof(*ss));
+	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons((uint16_t)port);
+		return 1;
+	}
+	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons((uint16_t)port);
+		return 1;
+	}
 	return 0;
 }

@@ -78,6 +78,11 @@ int	resolver_process(struct resolver *r, struct s2s_err *err);
 
 void	resolver_answer_free(struct resolver_answer *ans);
 
+struct sockaddr_storage;
+/* HOST is a literal IPv6 or IPv4 address: fill SS with it and PORT, return
+ * 1; otherwise 0 (a name to resolve). */
+int	resolver_parse_ip(const char *host, int port, struct sockaddr_storage *ss);
+
 /*
  * Decode an uncompressed wire-format domain name at data[*off] into
  * "a.b.c" ("." for the root) and advance *off. -1 on malformed input.

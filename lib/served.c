@@ -116,26 +116,6 @@ sv_discover(struct resolver *res, const struct served_opts *o, struct served_res
 
 /* ---- addresses ------------------------------------------------------------ */
 
-static int
-sv_parse_ip(const char *host, int port, struct sockaddr_storage *ss)
-{
-	struct sockaddr_in *s4 = (void *)ss;
-	struct sockaddr_in6 *s6 = (void *)ss;
-
-	memset(ss, 0, sizeof(*ss));
-	if (inet_pton(AF_INET6, host, &s6->sin6_addr) == 1) {
-		s6->sin6_family = AF_INET6;
-		s6->sin6_port = htons((uint16_t)port);
-		return 1;
-	}
-	if (inet_pton(AF_INET, host, &s4->sin_addr) == 1) {
-		s4->sin_family = AF_INET;
-		s4->sin_port = htons((uint16_t)port);
-		return 1;
-	}
-	return 0;
-}
-
 static size_t
 sv_resolve(struct resolver *res, const struct served_endpoint *e, const struct deadline *dl,
     struct sockaddr_storage *out, size_t cap)
@@ -143,7 +123,7 @@ sv_resolve(struct resolver *res, const struct served_endpoint *e, const struct d
 	static const int types[2] = { RESOLVER_TYPE_AAAA, RESOLVER_TYPE_A };
 	size_t n = 0;
 
-	if (sv_parse_ip(e->host, e->port, &out[0]))
+	if (resolver_parse_ip(e->host, e->port, &out[0]))
 		return 1;
 	for (int t = 0; t < 2; t++) {
 		struct resolver_answer *ans = NULL;
@@ -159,7 +139,7 @@ sv_resolve(struct resolver *res, const struct served_endpoint *e, const struct d
 			    inet_ntop(want == 4 ? AF_INET : AF_INET6, ans->rr[i].data, text,
 			    sizeof(text)) == NULL)
 				continue;
-			if (sv_parse_ip(text, e->port, &out[n]))
+			if (resolver_parse_ip(text, e->port, &out[n]))
 				n++;
 		}
 		resolver_answer_free(ans);
