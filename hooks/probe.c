@@ -297,7 +297,8 @@ run(struct args *a)
 	if ((rc = probe_run_as_user(&a->opts, a->user, &res, &err)) < 0) {
 		fprintf(stderr, "s2sguard-probe: %s\n", err.msg);
 		return rc == S2S_EINVAL ? EXIT_USAGE :
-		    (rc == S2S_EIO || rc == S2S_EPARSE || rc == S2S_ETOOBIG) ? EXIT_INPUT :
+		    (rc == S2S_EIO || rc == S2S_ENOTFOUND || rc == S2S_EPARSE ||
+		     rc == S2S_ETOOBIG) ? EXIT_INPUT :
 		    EXIT_FAILED;
 	}
 	rc = exit_status(res);

@@ -191,7 +191,7 @@ test_inputs_and_unreachable(void **state)
 	o.noverrides = 1;
 	o.timeout_ms = 2000;
 	o.resolver = "127.0.0.1@1";	/* never asked: the peer has an override */
-	assert_int_equal(probe_run(&o, &res, &err), S2S_EIO);
+	assert_int_equal(probe_run(&o, &res, &err), S2S_ENOTFOUND);
 	assert_non_null(strstr(err.msg, "/nonexistent/cert.pem"));
 	o.cert_path = cert;
 	o.from = "bad domain";
