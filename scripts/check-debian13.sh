@@ -9,8 +9,11 @@
 #     make deps DEPS_FLAGS=--packaging && make package-check && make check
 # with CI and S2S_TEST_TIMEOUT passed through and nothing else of the
 # caller's environment. The last line is then the one of `make check` in
-# Debian 13: "N passed, N failed". Exit status: that of the commands
-# inside (0 when all passed), 1 when the root or the copy cannot be made.
+# Debian 13: "N passed, N failed". With S2S_CHECK13=build it runs only
+# `make deps DEPS_FLAGS=--build && make all unit` there (the build under
+# -Werror and the unit tests under ASan/UBSan): what CI runs on Debian 13.
+# Exit status: that of the commands inside (0 when all passed), 1 when
+# the root or the copy cannot be made.
 set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -34,6 +37,9 @@ else
 fi
 [ -f "$root$dst/Makefile" ] || { echo "check-debian13: copying $top into $root$dst failed" >&2; exit 1; }
 
+inside="make deps DEPS_FLAGS=--packaging && make package-check && make check"
+[ "${S2S_CHECK13:-}" = build ] && inside="make deps DEPS_FLAGS=--build && make all unit"
+
 t1=$(date +%s)
 log=$top/build/check-debian13.log
 mkdir -p "$top/build"
@@ -44,7 +50,7 @@ rm -f "$log.rc"
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb \
 		CI="${CI:-}" S2S_TEST_TIMEOUT="${S2S_TEST_TIMEOUT:-600}" \
-		sh -c "cd $dst && make deps DEPS_FLAGS=--packaging && make package-check && make check" || rc=$?
+		sh -c "cd $dst && $inside" || rc=$?
 	echo "$rc" > "$log.rc"
 } 2>&1 | tee "$log"
 rc=$(cat "$log.rc" 2>/dev/null || echo 1)

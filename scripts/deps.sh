@@ -31,8 +31,13 @@ trixie)
 	RELEASE_PKGS="" ;;
 esac
 
+# --packaging adds the packaging tools; --build installs only what the
+# build and the unit tests need (CI's Debian 13 run).
 want="$BUILD $PEERS $RELEASE_PKGS ${S2SGUARD_DEPS_EXTRA:-}"
-[ "${1:-}" = "--packaging" ] && want="$want $PACKAGING"
+case "${1:-}" in
+--packaging) want="$want $PACKAGING" ;;
+--build) want="$BUILD" ;;
+esac
 
 missing=""
 for p in $want; do
