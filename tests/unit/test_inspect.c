@@ -192,7 +192,7 @@ test_unreadable_names_the_file(void **state)
 	snprintf(cert, sizeof(cert), "%s", unit_pki("leaf-both.pem"));
 	o.cert_path = cert;
 	o.key_path = "/nonexistent/key.pem";
-	assert_int_equal(inspect_files(&o, &ins, &err), S2S_EIO);
+	assert_int_equal(inspect_files(&o, &ins, &err), S2S_ENOTFOUND);
 	assert_null(ins);
 	assert_non_null(strstr(err.msg, "/nonexistent/key.pem"));
 }
