@@ -14,8 +14,9 @@
 #         debian12-backports   ejabberd 24.12-3~bpo12+1 (bookworm-backports)
 #       debian13 on another host: the root `scripts/trixie-root.sh ensure`
 #       builds, caches and prints ($S2S_TRIXIE_ROOT chooses it; used as is
-#       when that script is missing). debian12-backports: $S2S_BPO_ROOT if
-#       set, else the one scripts/peer-root.sh keeps. Prints the reason on
+#       when that script is missing). debian12-backports: the root
+#       `scripts/backports-root.sh ensure` builds, caches and prints
+#       ($S2S_BPO_ROOT chooses it). Prints the reason on
 #       stderr and returns 1 when the release cannot be had here (e.g.
 #       debian12 on a Debian 13 host).
 #   peer_root_dir ROOT DIR
@@ -72,9 +73,9 @@ peer_root() {
 		echo "$_prt_r" ;;
 	debian12-backports)
 		_prt_r=${S2S_BPO_ROOT:-}
-		if [ -z "$_prt_r" ] && [ -f "$TOP/scripts/peer-root.sh" ]; then
-			_prt_r=$(sh "$TOP/scripts/peer-root.sh" bookworm-backports) || {
-				echo "scripts/peer-root.sh bookworm-backports failed" >&2; return 1; }
+		if [ -f "$TOP/scripts/backports-root.sh" ]; then
+			_prt_r=$(sh "$TOP/scripts/backports-root.sh" ensure) || {
+				echo "scripts/backports-root.sh ensure failed" >&2; return 1; }
 		fi
 		[ -n "$_prt_r" ] || {
 			echo "no bookworm-backports root: set S2S_BPO_ROOT" >&2; return 1; }
