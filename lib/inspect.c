@@ -357,13 +357,12 @@ judge_diff(struct inspection *ins, const struct cert_chain *previous,
 	return 0;
 }
 
-static void
-judge_verdict(struct inspection *ins)
+/* A problem every peer refuses, whatever purpose it checks; 0 when none. */
+static int
+chain_problem(const struct inspection *ins, char *why, size_t sz)
 {
-	char *why = ins->verdict_reason;
-	size_t i, sz = sizeof(ins->verdict_reason);
+	size_t i;
 
-	ins->verdict = INSPECT_INVALID;
 	if (!ins->order_ok)
 		snprintf(why, sz, "the first certificate in the file is a CA certificate: the leaf must come first");
 	else if (!ins->time_ok)
@@ -372,21 +371,57 @@ judge_verdict(struct inspection *ins)
 		snprintf(why, sz, "the private key does not belong to the certificate");
 	else if (!ins->trusted)
 		snprintf(why, sz, "chain not trusted: %s", ins->trust_reason);
-	else if (!ins->server.ok)
-		snprintf(why, sz, "not usable as TLS server: %s", ins->server.reason);
 	else {
 		for (i = 0; i < ins->nnames; i++)
 			if (!ins->names[i].covered) {
 				snprintf(why, sz, "does not cover %s", ins->names[i].domain);
-				return;
+				return 1;
 			}
-		if (!ins->client.ok) {
-			ins->verdict = INSPECT_SERVER_ONLY;
-			snprintf(why, sz, "no clientAuth along the chain: %s", ins->client.reason);
-			return;
-		}
+		return 0;
+	}
+	return 1;
+}
+
+static void
+judge_verdict(struct inspection *ins)
+{
+	char *why = ins->verdict_reason;
+	size_t sz = sizeof(ins->verdict_reason);
+
+	ins->verdict = INSPECT_INVALID;
+	if (chain_problem(ins, why, sz))
+		return;
+	if (!ins->server.ok) {
+		snprintf(why, sz, "not usable as TLS server, and refused outbound by peers "
+		    "judging the server purpose (Prosody, ejabberd >= 25.07 or patched): %s",
+		    ins->server.reason);
+	} else if (!ins->client.ok) {
+		ins->verdict = INSPECT_SERVER_ONLY;
+		snprintf(why, sz, "no clientAuth along the chain: %s", ins->client.reason);
+	} else {
 		ins->verdict = INSPECT_USABLE;
 		snprintf(why, sz, "usable for s2s in both directions");
+	}
+}
+
+/* What each peer family does when we connect with this chain. */
+static void
+judge_families(struct inspection *ins)
+{
+	const struct purpose_verdict *by[INSPECT_NFAMILIES] = {
+		[PEER_FAMILY_CLIENT_PURPOSE] = &ins->client,
+		[PEER_FAMILY_SERVER_PURPOSE] = &ins->server,
+	};
+	char why[sizeof(ins->families[0].reason)];
+	int bad = chain_problem(ins, why, sizeof(why));
+	size_t i;
+
+	for (i = 0; i < INSPECT_NFAMILIES; i++) {
+		struct family_verdict *f = &ins->families[i];
+
+		f->accepts = !bad && by[i]->ok;
+		snprintf(f->reason, sizeof(f->reason), "%s",
+		    bad ? why : by[i]->ok ? "" : by[i]->reason);
 	}
 }
 
@@ -458,6 +493,7 @@ inspect_chain(const struct cert_chain *chain, EVP_PKEY *key,
 	if (previous != NULL && (rc = judge_diff(ins, previous, chain, store, now, err)) != 0)
 		goto out;
 	judge_verdict(ins);
+	judge_families(ins);
 	*out = ins;
 	ins = NULL;
 out:
@@ -518,4 +554,18 @@ inspect_verdict_name(enum inspect_verdict v)
 		return "unreadable";
 	}
 	return "unknown";
+}
+
+static const struct peer_family_info families[INSPECT_NFAMILIES] = {
+	[PEER_FAMILY_CLIENT_PURPOSE] = { "client-purpose", "X509_PURPOSE_SSL_CLIENT",
+	    "ejabberd < 25.07 unpatched (Debian 12: 23.01, bookworm-backports 24.12-3~bpo12+1), "
+	    "Metronome <= 4.0.5" },
+	[PEER_FAMILY_SERVER_PURPOSE] = { "server-purpose", "X509_PURPOSE_SSL_SERVER",
+	    "ejabberd >= 25.07, Debian 13's ejabberd 24.12-3+deb13u2, Prosody 0.12 and 13" },
+};
+
+const struct peer_family_info *
+inspect_family_info(enum peer_family f)
+{
+	return &families[f];
 }

@@ -2,9 +2,12 @@
  * inspect.h: judge a certificate chain the way XMPP peers will.
  *
  * The TLS-client verdict is OpenSSL's own purpose check (X509_PURPOSE_SSL_CLIENT,
- * as ejabberd < 25.07 and Metronome apply it) across the chain it builds,
- * so an intermediate without clientAuth fails a leaf that has it. No
- * network, writes nothing.
+ * as ejabberd < 25.07 unpatched and Metronome apply it) across the chain it
+ * builds, so an intermediate without clientAuth fails a leaf that has it.
+ * Peers judge our outbound chain by one of two rules (peer families): the
+ * client purpose, or the server purpose (Prosody, ejabberd >= 25.07 and
+ * Debian 13's patched 24.12); the inspection says what each family does.
+ * No network, writes nothing.
  */
 #ifndef S2S_INSPECT_H
 #define S2S_INSPECT_H
@@ -61,6 +64,24 @@ struct purpose_verdict {
 	char	reason[256];
 };
 
+/* The two rules peers apply to the chain of a server connecting to them. */
+enum peer_family {
+	PEER_FAMILY_CLIENT_PURPOSE = 0,	/* X509_PURPOSE_SSL_CLIENT along the chain */
+	PEER_FAMILY_SERVER_PURPOSE = 1,	/* X509_PURPOSE_SSL_SERVER along the chain */
+};
+#define INSPECT_NFAMILIES	2
+
+struct peer_family_info {
+	const char	*name;		/* "client-purpose", "server-purpose" */
+	const char	*check;		/* the OpenSSL purpose */
+	const char	*peers;		/* which servers judge this way */
+};
+
+struct family_verdict {
+	int	accepts;		/* the chain passes this family's check */
+	char	reason[512];		/* why not; "" when it accepts */
+};
+
 struct name_verdict {
 	char	domain[256];
 	int	dns_id, srv_id, xmpp_addr, cn_id;
@@ -88,6 +109,7 @@ struct inspection {
 	char			 trust_reason[256];
 	int			 order_ok;	/* leaf first in the file */
 	struct purpose_verdict	 client, server;
+	struct family_verdict	 families[INSPECT_NFAMILIES];	/* by enum peer_family */
 	struct name_verdict	*names;
 	size_t			 nnames;
 	char			 leaf_names[1024];	/* all identifiers, space separated */
@@ -117,6 +139,9 @@ int	inspect_files(const struct inspect_opts *opts, struct inspection **out,
 void	inspection_free(struct inspection *ins);
 
 const char *inspect_verdict_name(enum inspect_verdict v);
+
+/* The fixed description of a peer family. */
+const struct peer_family_info *inspect_family_info(enum peer_family f);
 
 /* The "inspection" object of the shared report (new reference). */
 json_t	*inspect_to_json(const struct inspection *ins);

@@ -33,6 +33,23 @@ purpose_to_json(const struct purpose_verdict *p)
 }
 
 static json_t *
+families_to_json(const struct inspection *ins)
+{
+	json_t *a = json_array();
+	size_t i;
+
+	for (i = 0; a != NULL && i < INSPECT_NFAMILIES; i++) {
+		const struct peer_family_info *f = inspect_family_info((enum peer_family)i);
+		const struct family_verdict *v = &ins->families[i];
+
+		json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:s*}",
+		    "family", f->name, "check", f->check, "peers", f->peers,
+		    "accepts", v->accepts, "reason", v->accepts ? NULL : v->reason));
+	}
+	return a;
+}
+
+static json_t *
 names_to_json(const struct inspection *ins)
 {
 	json_t *a = json_array();
@@ -72,7 +89,7 @@ inspect_to_json(const struct inspection *ins)
 
 	for (i = 0; certs != NULL && i < ins->ncerts; i++)
 		json_array_append_new(certs, summary_to_json(&ins->certs[i]));
-	return json_pack("{s:s, s:i, s:s, s:o, s:I, s:b, s:b, s:s*, s:o, s:o, s:o, s:o, s:o, s:b, s:s*, s:o}",
+	return json_pack("{s:s, s:i, s:s, s:o, s:I, s:b, s:b, s:s*, s:o, s:o, s:o, s:o, s:o, s:o, s:b, s:s*, s:o}",
 	    "verdict", inspect_verdict_name(ins->verdict), "exit", (int)ins->verdict,
 	    "reason", ins->verdict_reason, "certificates", certs,
 	    "unused_certificates", (json_int_t)ins->nunused,
@@ -80,6 +97,7 @@ inspect_to_json(const struct inspection *ins)
 	    "trust_reason", ins->trusted ? NULL : ins->trust_reason,
 	    "tls_client", purpose_to_json(&ins->client),
 	    "tls_server", purpose_to_json(&ins->server),
+	    "peer_families", families_to_json(ins),
 	    "identities", report_split(ins->leaf_names, ' '),
 	    "names", names_to_json(ins),
 	    "key_match", ins->key_checked ? json_boolean(ins->key_match) : json_null(),

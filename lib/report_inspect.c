@@ -60,6 +60,30 @@ render_purpose(FILE *fp, const char *label, const json_t *p)
 	    ok ? "" : str(p, "reason"));
 }
 
+/* One line per peer family: what it does when we connect with this chain. */
+static void
+render_families(FILE *fp, const json_t *fams)
+{
+	size_t i;
+
+	if (json_array_size(fams) == 0)
+		return;
+	fprintf(fp, "Peer families (when this server connects to them with this chain):\n");
+	for (i = 0; i < json_array_size(fams); i++) {
+		const json_t *f = json_array_get(fams, i);
+		int ok = json_is_true(json_object_get(f, "accepts"));
+		char label[64];
+		const char *p;
+
+		snprintf(label, sizeof(label), "%s", str(f, "family"));
+		if ((p = strchr(label, '-')) != NULL)
+			label[p - label] = ' ';
+		fprintf(fp, "  %-28s %s%s%s\n", label, ok ? "accepts" : "REFUSES",
+		    ok ? "" : ": ", ok ? "" : str(f, "reason"));
+		fprintf(fp, "  %-28s %s (%s)\n", "", str(f, "peers"), str(f, "check"));
+	}
+}
+
 static void
 render_names(FILE *fp, const json_t *names)
 {
@@ -89,7 +113,7 @@ render_changes(FILE *fp, const json_t *d)
 		return;
 	fprintf(fp, "Changes against the deployed certificate:\n");
 	if (json_is_true(json_object_get(d, "client_auth_lost")))
-		fprintf(fp, "  clientAuth LOST: peers that check the client purpose (ejabberd < 25.07, Metronome) will refuse it\n");
+		fprintf(fp, "  clientAuth LOST: peers that check the client purpose (ejabberd < 25.07 unpatched, Metronome) will refuse it\n");
 	if (json_is_true(json_object_get(d, "client_auth_gained")))
 		fprintf(fp, "  clientAuth gained\n");
 	if (json_is_true(json_object_get(d, "key_changed")))
@@ -135,6 +159,7 @@ report_render_inspection(FILE *fp, const json_t *ins)
 		    "DOES NOT MATCH the certificate");
 	fprintf(fp, "  %-28s %s\n", "validity", json_is_true(json_object_get(ins, "time_valid")) ?
 	    "ok" : str(ins, "time_reason"));
+	render_families(fp, json_object_get(ins, "peer_families"));
 	render_changes(fp, json_object_get(ins, "changes"));
 	fprintf(fp, "Verdict: %s: %s\n", str(ins, "verdict"), str(ins, "reason"));
 }

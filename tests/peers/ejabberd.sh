@@ -3,6 +3,7 @@
 #
 #   ejabberd_start DIR DOMAIN PORT [--dialback] [--ca FILE] [--cert FILE]
 #                  [--dns PORT] [--c2s PORT] [--direct-tls PORT]
+#                  [--release RELEASE]
 #       Start ejabberd serving DOMAIN with ejabberd_s2s_in on 127.0.0.1:PORT
 #       (xmpp-server STARTTLS, s2s_use_starttls: required), trusting --ca
 #       (default: root.pem of the test PKI, see `pki`), presenting --cert (a
@@ -21,6 +22,11 @@
 #         mod_s2s_dialback, warning in its log).
 #       --s2s-access deny: s2s_access denies every remote server (SASL
 #         EXTERNAL and dialback alike).
+#       --release RELEASE: the ejabberd of that Debian release
+#       (tests/peers/roots.sh: debian12, debian13, debian12-backports), run
+#       under chroot from its root when the host is another release; DIR is
+#       then a symbolic link into the root. Skips the test when the release
+#       cannot be had (peer_root's reason). Default: the host's ejabberd.
 #       DIR (created; handed to the ejabberd user) holds ejabberd.yml, the
 #       certificates, spool and logs/ejabberd.log. Returns when the port
 #       accepts; stops from at_exit. Fails the test if it does not start.
@@ -31,7 +37,12 @@
 #       after logs were shown) is immediate.
 #   ejabberd_ctl DIR COMMAND [ARG...]
 #       Run an ejabberdctl command against that node (e.g. incoming_s2s_number,
-#       `dump_table FILE s2s`; FILE must be writable by user ejabberd).
+#       `dump_table FILE s2s`; FILE must be writable by user ejabberd, and
+#       for a chrooted node a path inside DIR as `ejabberd_path` gives it).
+#   ejabberd_path DIR FILE
+#       FILE (relative to DIR) as the node sees it.
+#   ejabberd_version DIR
+#       The Debian version of the ejabberd package the node runs.
 #   ejabberd_log DIR: path of the node's ejabberd.log (grep it for
 #       "Accepted inbound s2s" / "Failed inbound s2s EXTERNAL").
 #   ejabberd_wait_log DIR ERE [SECONDS]
@@ -40,14 +51,16 @@
 #
 # No epmd: the node uses a fixed Erlang distribution port (ERL_DIST_PORT from
 # free_port, -start_epmd false), so nothing outlives the test and other
-# nodes on the machine are not touched. Each node has a unique name.
+# nodes on the machine are not touched, chrooted or not. Each node has a
+# unique name.
+. "$TOP/tests/peers/roots.sh"
 
 _ej_ms() { date +%s%3N; }
 
 ejabberd_start() {
 	[ $# -ge 3 ] || fail "usage: ejabberd_start DIR DOMAIN PORT [options]"
 	_ej_dir=$1 _ej_dom=$2 _ej_port=$3; shift 3
-	_ej_dialback=no _ej_ca="" _ej_cert="" _ej_dns="" _ej_c2s="" _ej_dtls=""
+	_ej_dialback=no _ej_ca="" _ej_cert="" _ej_dns="" _ej_c2s="" _ej_dtls="" _ej_rel=""
 	_ej_tls=required _ej_access=""
 	while [ $# -gt 0 ]; do
 		case $1 in
@@ -59,13 +72,27 @@ ejabberd_start() {
 		--direct-tls) _ej_dtls=$2; shift 2 ;;
 		--starttls) _ej_tls=$2; shift 2 ;;
 		--s2s-access) _ej_access=$2; shift 2 ;;
+		--release) _ej_rel=$2; shift 2 ;;
 		*) fail "ejabberd_start: unknown option $1" ;;
 		esac
 	done
-	need_cmd ejabberdctl erl
+	_ej_root=/
+	if [ -n "$_ej_rel" ]; then
+		_ej_root=$(peer_root "$_ej_rel" 2>"$T/.peer_root.err") ||
+			skip "ejabberd of $_ej_rel: $(cat "$T/.peer_root.err")"
+	fi
+	if [ "$_ej_root" = / ]; then
+		need_cmd ejabberdctl erl
+	else
+		[ -x "$_ej_root/usr/sbin/ejabberdctl" ] || skip "no ejabberd in $_ej_root"
+	fi
 	_ej_t0=$(_ej_ms)
+	peer_root_dir "$_ej_root" "$_ej_dir" || fail "ejabberd_start: cannot make $_ej_dir"
+	_ej_c=$PEER_CDIR	# DIR as the node sees it
 	mkdir -p "$_ej_dir/pki" "$_ej_dir/spool" "$_ej_dir/logs"
 	_ej_dir=$(cd "$_ej_dir" && pwd)
+	echo "$_ej_root" > "$_ej_dir/root"
+	echo "$_ej_c" > "$_ej_dir/cdir"
 	_ej_p=$(pki)
 	[ -n "$_ej_ca" ] || _ej_ca=$_ej_p/root.pem
 	cp "$_ej_ca" "$_ej_dir/pki/ca.pem"
@@ -91,7 +118,7 @@ ejabberd_start() {
 	cat > "$_ej_dir/ejabberdctl.cfg" <<EOF
 ERL_DIST_PORT=$_ej_dist
 ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 -kernel inet_dist_use_interface {127,0,0,1}"
-EJABBERD_PID_PATH=$_ej_dir/ejabberd.pid
+EJABBERD_PID_PATH=$_ej_c/ejabberd.pid
 EOF
 	if [ -n "$_ej_dns" ]; then
 		# order matters: resolv_conf "" first, or /etc/resolv.conf wins
@@ -102,7 +129,7 @@ EOF
 {nameserver, {127,0,0,1}, $_ej_dns}.
 EOF
 	else
-		cp /etc/ejabberd/inetrc "$_ej_dir/inetrc" 2>/dev/null ||
+		cp "${_ej_root%/}/etc/ejabberd/inetrc" "$_ej_dir/inetrc" 2>/dev/null ||
 			echo '{lookup, ["file", "native"]}.' > "$_ej_dir/inetrc"
 	fi
 	{
@@ -111,8 +138,8 @@ EOF
 		echo "loglevel: info"
 		echo "log_rotate_count: 0"
 		echo "certfiles:"
-		echo "  - \"$_ej_pem\""
-		echo "ca_file: \"$_ej_dir/pki/ca.pem\""
+		echo "  - \"$_ej_c/pki/$_ej_dom.pem\""
+		echo "ca_file: \"$_ej_c/pki/ca.pem\""
 		echo "s2s_use_starttls: $_ej_tls"
 		if [ -n "$_ej_access" ]; then
 			echo "access_rules:"
@@ -146,7 +173,8 @@ EOF
 		echo "  mod_ping: {}"
 		[ "$_ej_dialback" = no ] || echo "  mod_s2s_dialback: {}"
 	} > "$_ej_dir/ejabberd.yml"
-	chown -R ejabberd:ejabberd "$_ej_dir"
+	_ej_ids=$(peer_ids "$_ej_root" ejabberd) || fail "no user ejabberd in $_ej_root"
+	chown -R "$_ej_ids" "$_ej_dir/"
 
 	at_exit "ejabberd_stop '$_ej_dir' --kill"
 	ejabberd_ctl "$_ej_dir" start >"$_ej_dir/logs/start.out" 2>&1 ||
@@ -159,11 +187,17 @@ EOF
 
 ejabberd_ctl() {
 	_ejc_dir=$1; shift
-	ejabberdctl --ctl-config "$_ejc_dir/ejabberdctl.cfg" \
-		--config "$_ejc_dir/ejabberd.yml" --config-dir "$_ejc_dir" \
-		--spool "$_ejc_dir/spool" --logs "$_ejc_dir/logs" \
+	_ejc_c=$(cat "$_ejc_dir/cdir")
+	peer_exec "$(cat "$_ejc_dir/root")" /usr/sbin/ejabberdctl \
+		--ctl-config "$_ejc_c/ejabberdctl.cfg" \
+		--config "$_ejc_c/ejabberd.yml" --config-dir "$_ejc_c" \
+		--spool "$_ejc_c/spool" --logs "$_ejc_c/logs" \
 		--node "$(cat "$_ejc_dir/node")" "$@"
 }
+
+ejabberd_path() { echo "$(cat "$1/cdir")/$2"; }
+
+ejabberd_version() { peer_version "$(cat "$1/root")" ejabberd; }
 
 ejabberd_log() { echo "$1/logs/ejabberd.log"; }
 

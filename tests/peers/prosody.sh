@@ -5,6 +5,7 @@
 #                 [--cert FULLCHAIN --key KEY] [--direct-tls PORT]
 #                 [--c2s PORT] [--dns PORT] [--vhosts N] [--vhost-file FILE]
 #                 [--lenient] [--log-level debug|info|warn]
+#                 [--release RELEASE]
 #       Start Prosody serving VirtualHost DOMAIN with s2s STARTTLS on
 #       127.0.0.1:PORT, s2s_secure_auth = true (certificates only), dialback
 #       disabled unless --dialback, trusting --ca (default: root.pem of the
@@ -20,6 +21,11 @@
 #         certificate issued for all of them.
 #       --lenient: s2s_secure_auth = false.
 #       --log-level: prosody.log level (default debug).
+#       --release RELEASE: the Prosody of that Debian release
+#         (tests/peers/roots.sh: debian12, debian13), run under chroot from
+#         its root when the host is another release; DIR is then a symbolic
+#         link into the root. Skips the test when the release cannot be had
+#         (peer_root's reason). Default: the host's Prosody.
 #       DIR (created; given to user prosody) holds prosody.cfg.lua, pki/,
 #       data/ and prosody.log (debug level). Prosody runs as user prosody in
 #       the foreground (-F) in the background of the test. Returns when a
@@ -31,10 +37,25 @@
 #       prosodyctl --config DIR/prosody.cfg.lua ARGS... as user prosody,
 #       e.g. `prosody_ctl DIR shell s2s show` (mod_admin_shell is loaded).
 #   prosody_log DIR: path of the log file.
+#   prosody_version DIR: the Debian version of the prosody package it runs.
 # Keep DIR short: the admin socket DIR/data/prosody.sock must stay under
 # ~107 bytes.
 
+. "$TOP/tests/peers/roots.sh"
+
 _pr_ms() { date +%s%3N; }
+
+# _pr_as DIR CMD...: CMD as user prosody, in DIR's root, HOME = DIR
+_pr_as() {
+	_pra_root=$(cat "$1/root") _pra_c=$(cat "$1/cdir"); shift
+	if [ "$_pra_root" = / ]; then
+		cd "$_pra_c" && exec setpriv --reuid prosody --regid prosody --init-groups \
+			env HOME="$_pra_c" "$@"
+	else
+		exec chroot "$_pra_root" setpriv --reuid prosody --regid prosody --init-groups \
+			env HOME="$_pra_c" "$@"
+	fi
+}
 
 # _pr_lua_str S: S as a Lua string literal
 _pr_lua_str() { printf '"%s"' "$(printf '%s' "$1" | sed 's/\\/\\\\/g; s/"/\\"/g')"; }
@@ -43,7 +64,7 @@ prosody_start() {
 	[ $# -ge 3 ] || fail "usage: prosody_start DIR DOMAIN PORT [options]"
 	_pr_dir=$1 _pr_dom=$2 _pr_port=$3; shift 3
 	_pr_dialback=no _pr_ca="" _pr_cert="" _pr_key="" _pr_dtls="" _pr_c2s=""
-	_pr_dns="" _pr_nv=0 _pr_vfile="" _pr_secure=true _pr_loglevel=debug
+	_pr_dns="" _pr_nv=0 _pr_vfile="" _pr_secure=true _pr_loglevel=debug _pr_rel=""
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--dialback) _pr_dialback=yes; shift ;;
@@ -57,19 +78,35 @@ prosody_start() {
 		--dns) _pr_dns=$2; shift 2 ;;
 		--vhosts) _pr_nv=$2; shift 2 ;;
 		--vhost-file) _pr_vfile=$2; shift 2 ;;
+		--release) _pr_rel=$2; shift 2 ;;
 		*) fail "prosody_start: unknown option $1" ;;
 		esac
 	done
-	need_cmd prosody prosodyctl setpriv
+	_pr_root=/
+	if [ -n "$_pr_rel" ]; then
+		_pr_root=$(peer_root "$_pr_rel" 2>"$T/.peer_root.err") ||
+			skip "Prosody of $_pr_rel: $(cat "$T/.peer_root.err")"
+	fi
+	if [ "$_pr_root" = / ]; then
+		need_cmd prosody prosodyctl setpriv
+	else
+		[ -x "$_pr_root/usr/bin/prosody" ] || skip "no prosody in $_pr_root"
+	fi
 	if [ -n "$_pr_dns" ]; then
-		lua5.4 -e 'require "lunbound"' 2>/dev/null || lua5.3 -e 'require "lunbound"' 2>/dev/null ||
-			lua5.2 -e 'require "lunbound"' 2>/dev/null ||
-			lua5.1 -e 'require "lunbound"' 2>/dev/null ||
-			skip "prosody --dns needs lua-unbound (make deps)"
+		for _pr_lua in lua5.4 lua5.3 lua5.2 lua5.1 ""; do
+			[ -n "$_pr_lua" ] || skip "prosody --dns needs lua-unbound (make deps)"
+			[ -x "${_pr_root%/}/usr/bin/$_pr_lua" ] &&
+				peer_exec "$_pr_root" "/usr/bin/$_pr_lua" -e 'require "lunbound"' 2>/dev/null &&
+				break
+		done
 	fi
 	_pr_t0=$(_pr_ms)
+	peer_root_dir "$_pr_root" "$_pr_dir" || fail "prosody_start: cannot make $_pr_dir"
+	_pr_c=$PEER_CDIR	# DIR as Prosody sees it
 	mkdir -p "$_pr_dir/pki" "$_pr_dir/data"
 	_pr_dir=$(cd "$_pr_dir" && pwd)
+	echo "$_pr_root" > "$_pr_dir/root"
+	echo "$_pr_c" > "$_pr_dir/cdir"
 	_pr_p=$(pki)
 	[ -n "$_pr_ca" ] || _pr_ca=$_pr_p/root.pem
 	cp "$_pr_ca" "$_pr_dir/pki/ca.pem"
@@ -109,7 +146,7 @@ prosody_start() {
 		cp "$_pr_w/vhosts-$$.key" "$_pr_dir/pki/vhosts.key"
 	fi
 
-	_pr_q() { _pr_lua_str "$_pr_dir/$1"; }
+	_pr_q() { _pr_lua_str "$_pr_c/$1"; }
 	{
 		echo "pidfile = $(_pr_q prosody.pid)"
 		echo "data_path = $(_pr_q data)"
@@ -150,12 +187,12 @@ prosody_start() {
 		fi
 	} > "$_pr_dir/prosody.cfg.lua"
 	chmod 600 "$_pr_dir"/pki/*.key
-	chown -R prosody:prosody "$_pr_dir"
+	_pr_ids=$(peer_ids "$_pr_root" prosody) || fail "no user prosody in $_pr_root"
+	chown -R "$_pr_ids" "$_pr_dir/"
 
 	at_exit "prosody_stop '$_pr_dir'"
-	# setpriv execs, so $! is prosody itself
-	( cd "$_pr_dir" && exec setpriv --reuid prosody --regid prosody --init-groups \
-		env HOME="$_pr_dir" prosody -F --config "$_pr_dir/prosody.cfg.lua" \
+	# chroot, setpriv and env exec, so $! is prosody itself
+	( _pr_as "$_pr_dir" prosody -F --config "$_pr_c/prosody.cfg.lua" \
 		>"$_pr_dir/console.log" 2>&1 ) &
 	echo $! > "$_pr_dir/launch.pid"
 	guard_pid $!
@@ -181,9 +218,10 @@ prosody_start() {
 
 prosody_ctl() {
 	_prc_dir=$1; shift
-	( cd "$_prc_dir" && setpriv --reuid prosody --regid prosody --init-groups \
-		env HOME="$_prc_dir" prosodyctl --config "$_prc_dir/prosody.cfg.lua" "$@" )
+	( _pr_as "$_prc_dir" prosodyctl --config "$(cat "$_prc_dir/cdir")/prosody.cfg.lua" "$@" )
 }
+
+prosody_version() { peer_version "$(cat "$1/root")" prosody; }
 
 prosody_log() { echo "$1/prosody.log"; }
 

@@ -164,12 +164,52 @@ test_changes(void **state)
 	inspection_free(ins);
 }
 
+/* accepts by the client-purpose family, by the server-purpose family */
+static void
+expect_families(const char *name, int client, int server, const char *reason_part)
+{
+	char fullchain[256];
+	struct inspection *ins;
+	const struct family_verdict *c, *s;
+
+	snprintf(fullchain, sizeof(fullchain), "%s.fullchain.pem", name);
+	ins = inspect_named(fullchain, NULL, NULL, DOMAIN, 1);
+	c = &ins->families[PEER_FAMILY_CLIENT_PURPOSE];
+	s = &ins->families[PEER_FAMILY_SERVER_PURPOSE];
+	if (c->accepts != client || s->accepts != server)
+		fail_msg("%s: client-purpose %d (%s), server-purpose %d (%s); want %d, %d", name,
+		    c->accepts, c->reason, s->accepts, s->reason, client, server);
+	if (reason_part != NULL && strstr(client ? s->reason : c->reason, reason_part) == NULL)
+		fail_msg("%s: refusal '%s' lacks '%s'", name, client ? s->reason : c->reason,
+		    reason_part);
+	if ((c->accepts && c->reason[0] != '\0') || (s->accepts && s->reason[0] != '\0'))
+		fail_msg("%s: a reason for a family that accepts", name);
+	inspection_free(ins);
+}
+
+/* Each one-sided chain is refused by exactly one family, and says why. */
+static void
+test_peer_families(void **state)
+{
+	expect_families("leaf-both", 1, 1, NULL);
+	expect_families("leaf-noeku", 1, 1, NULL);
+	expect_families("leaf-server", 0, 1, "EKU serverAuth without clientAuth");
+	expect_families("leaf-both-under-server", 0, 1, "CA certificate CN = s2sguard test inter-server");
+	expect_families("leaf-client", 1, 0, "EKU clientAuth without serverAuth");
+	/* a problem every peer refuses is given to both */
+	expect_families("leaf-expired", 0, 0, "has expired");
+	expect_families("leaf-wrongname", 0, 0, "does not cover xmpp.example.test");
+	assert_string_equal(inspect_family_info(PEER_FAMILY_CLIENT_PURPOSE)->name, "client-purpose");
+	assert_string_equal(inspect_family_info(PEER_FAMILY_SERVER_PURPOSE)->check,
+	    "X509_PURPOSE_SSL_SERVER");
+}
+
 static void
 test_json_shape(void **state)
 {
 	struct inspection *ins = inspect_named("leaf-server.fullchain.pem", "leaf-server.key",
 	    "leaf-both.fullchain.pem", DOMAIN, 1);
-	json_t *j = inspect_to_json(ins);
+	json_t *j = inspect_to_json(ins), *fams;
 
 	assert_non_null(j);
 	assert_string_equal(json_string_value(json_object_get(j, "verdict")), "server-only");
@@ -177,6 +217,14 @@ test_json_shape(void **state)
 	assert_true(json_is_true(json_object_get(json_object_get(j, "changes"), "client_auth_lost")));
 	assert_int_equal(json_array_size(json_object_get(j, "certificates")), 3);
 	assert_true(json_is_true(json_object_get(j, "key_match")));
+	fams = json_object_get(j, "peer_families");
+	assert_int_equal(json_array_size(fams), 2);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(fams, 0), "family")),
+	    "client-purpose");
+	assert_true(json_is_false(json_object_get(json_array_get(fams, 0), "accepts")));
+	assert_non_null(json_string_value(json_object_get(json_array_get(fams, 0), "reason")));
+	assert_true(json_is_true(json_object_get(json_array_get(fams, 1), "accepts")));
+	assert_null(json_object_get(json_array_get(fams, 1), "reason"));
 	json_decref(j);
 	inspection_free(ins);
 }
@@ -206,6 +254,7 @@ main(void)
 		cmocka_unit_test(test_chain_problems),
 		cmocka_unit_test(test_names),
 		cmocka_unit_test(test_changes),
+		cmocka_unit_test(test_peer_families),
 		cmocka_unit_test(test_json_shape),
 		cmocka_unit_test(test_unreadable_names_the_file),
 	};

@@ -1,0 +1,101 @@
+#!/bin/sh
+# scripts/backports-root.sh: a cached minimal Debian 12 (bookworm) root with
+# ejabberd from bookworm-backports, for the federation matrix of the tests
+# (tests/peers/roots.sh, release debian12-backports). Installing that
+# ejabberd on the host would replace the host's 23.01, hence a root of its
+# own.
+#
+#   sh scripts/backports-root.sh ensure
+#       Make sure the root exists, is not stale, and holds the backports'
+#       ejabberd; print its path.
+#   sh scripts/backports-root.sh path
+#       Print the root's path; build nothing.
+#
+# The root is ${S2S_BPO_ROOT:-TOP/build/bookworm-backports}: `debootstrap
+# --variant=minbase bookworm` from the host's Debian mirror
+# (S2S_BPO_MIRROR overrides), bookworm-backports added, a policy-rc.d so
+# that no packaged daemon starts, then `apt-get install -t
+# bookworm-backports` of PACKAGES below. The stamp ROOT/.s2sguard-root
+# records how it was made; the root is rebuilt when FORMAT or PACKAGES
+# changed or it is older than S2S_BPO_MAX_DAYS (7) days. Every step holds
+# ROOT.lock (flock). Needs root (debootstrap, chroot).
+# Exit status: 0 done, 1 failure, 2 usage.
+set -eu
+
+FORMAT=1
+SUITE=bookworm
+PACKAGES="ejabberd erlang-p1-tls openssl ca-certificates"
+MAX_DAYS=${S2S_BPO_MAX_DAYS:-7}
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+ROOT=${S2S_BPO_ROOT:-$TOP/build/bookworm-backports}
+STAMP=.s2sguard-root
+
+die() { echo "backports-root: $*" >&2; exit 1; }
+note() { echo "backports-root: $*" >&2; }
+usage() { sed -n '7,12s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+# host_mirror: the URI the host's apt takes Debian's main suite from.
+host_mirror() {
+	if [ -n "${S2S_BPO_MIRROR:-}" ]; then echo "$S2S_BPO_MIRROR"; return; fi
+	_hm=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+		/^[ \t]*$/ { if (uri != "" && main) { print uri; exit } uri = ""; main = 0; next }
+		tolower($1) == "uris:" { uri = $2 }
+		tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i !~ /-/) main = 1 }
+		END { if (uri != "" && main) print uri }' | head -n 1)
+	[ -n "$_hm" ] || _hm=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" && $3 !~ /-/ && $2 ~ /debian\/?$/ { print $2; exit }')
+	echo "${_hm:-http://deb.debian.org/debian}"
+}
+
+stamp_text() {
+	printf 'format=%s\nsuite=%s-backports\npackages=%s\n' "$FORMAT" "$SUITE" "$PACKAGES"
+}
+
+fresh() {
+	[ -f "$ROOT/$STAMP" ] || return 1
+	[ "$(grep -v '^built=' "$ROOT/$STAMP")" = "$(stamp_text)" ] || return 1
+	_built=$(sed -n 's/^built=//p' "$ROOT/$STAMP")
+	[ $(( $(date +%s) - ${_built:-0} )) -le $(( MAX_DAYS * 86400 )) ]
+}
+
+# build into ROOT.new, then swap it in
+build() {
+	command -v debootstrap >/dev/null || die "debootstrap not installed (apt-get install debootstrap)"
+	_mirror=$(host_mirror) _new=$ROOT.new
+	rm -rf --one-file-system "$_new"
+	note "debootstrap --variant=minbase $SUITE $_new $_mirror"
+	_t0=$(date +%s)
+	debootstrap --variant=minbase "$SUITE" "$_new" "$_mirror" > "$ROOT.log" 2>&1 ||
+		die "debootstrap failed, see $ROOT.log"
+	note "debootstrap took $(( $(date +%s) - _t0 )) s"
+	printf 'deb %s %s main\ndeb %s %s-backports main\n' \
+		"$_mirror" "$SUITE" "$_mirror" "$SUITE" > "$_new/etc/apt/sources.list"
+	printf '#!/bin/sh\n# s2sguard: packaged daemons never start here\nexit 101\n' \
+		> "$_new/usr/sbin/policy-rc.d"
+	chmod 755 "$_new/usr/sbin/policy-rc.d"
+	cp /etc/resolv.conf "$_new/etc/resolv.conf" 2>/dev/null || true
+	_t0=$(date +%s)
+	# shellcheck disable=SC2086
+	chroot "$_new" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 sh -c '
+		apt-get update -q && apt-get install -y -q --no-install-recommends \
+			-t bookworm-backports "$@"' sh $PACKAGES >> "$ROOT.log" 2>&1 ||
+		die "apt-get install -t $SUITE-backports $PACKAGES failed, see $ROOT.log"
+	note "package install took $(( $(date +%s) - _t0 )) s"
+	{ stamp_text; echo "built=$(date +%s)"; } > "$_new/$STAMP"
+	[ ! -e "$ROOT" ] || rm -rf --one-file-system "$ROOT"
+	mv "$_new" "$ROOT"
+}
+
+case ${1:-} in
+path) echo "$ROOT" ;;
+ensure)
+	[ "$(id -u)" -eq 0 ] || die "ensure needs root (debootstrap, chroot)"
+	mkdir -p "$(dirname "$ROOT")"
+	exec 9>"$ROOT.lock"
+	flock 9
+	fresh || build
+	exec 9>&-
+	echo "$ROOT" ;;
+*) usage ;;
+esac
