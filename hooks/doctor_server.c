@@ -240,7 +240,16 @@ check_purpose(const struct doctor_opts *o, const struct cfg_domain *d, const str
 
 /* ---- dialback ---------------------------------------------------------- */
 
-/* A peer that answered dialback-only in the last probe (into peer), and when. */
+/* The peer federates with us through dialback only: it took our dialback
+ * request, whether or not it could verify it from where the probe ran. */
+static int
+relies_on_dialback(enum probe_verdict v)
+{
+	return v == PROBE_DIALBACK_ONLY || v == PROBE_DIALBACK_UNVERIFIED;
+}
+
+/* A peer that answered dialback-only (or dialback-unverified) in the last
+ * probe: its name and that verdict (into peer), and when. */
 static int
 dialback_only_peer(const struct doctor_opts *o, const struct cfg_domain *d, char *peer,
     size_t peersz, char *when, size_t whensz)
@@ -258,9 +267,12 @@ dialback_only_peer(const struct doctor_opts *o, const struct cfg_domain *d, char
 		for (i = 0; i < res->n && !found; i++) {
 			const struct probe_result *p = &res->v[i];
 
-			if (p->probe.verdict == PROBE_DIALBACK_ONLY ||
-			    (p->has_baseline && p->baseline.verdict == PROBE_DIALBACK_ONLY)) {
-				snprintf(peer, peersz, "%s", p->peer);
+			enum probe_verdict v = p->probe.verdict;
+
+			if (!relies_on_dialback(v) && p->has_baseline)
+				v = p->baseline.verdict;
+			if (relies_on_dialback(v)) {
+				snprintf(peer, peersz, "%s answered %s", p->peer, probe_verdict_name(v));
 				snprintf(when, whensz, "%s", json_string_value(json_object_get(lp, "time")) != NULL ?
 				    json_string_value(json_object_get(lp, "time")) : "?");
 				found = 1;
@@ -276,7 +288,7 @@ static int
 check_dialback(const struct doctor_opts *o, const struct cfg_domain *d, const struct server *s,
     struct doctor_results *r)
 {
-	char peer[PROBE_DOMAIN_MAX], when[64];
+	char peer[PROBE_DOMAIN_MAX + 64], when[64];
 	const char *fix = s->kind == SRV_EJABBERD ? "add mod_s2s_dialback: {} under modules: in "
 	    "ejabberd.yml, then reload" : "remove \"dialback\" from modules_disabled (or add it to "
 	    "modules_enabled), then reload";
@@ -286,7 +298,7 @@ check_dialback(const struct doctor_opts *o, const struct cfg_domain *d, const st
 		    srv_kind_name(s->kind), s->sc.dialback_why);
 	if (s->sc.dialback == 0 && dialback_only_peer(o, d, peer, sizeof(peer), when, sizeof(when)))
 		return doctor_add(r, "dialback", d->name, DOCTOR_FAIL, fix,
-		    "%s has dialback off (%s), and %s answered dialback-only in the last probe (%s): "
+		    "%s has dialback off (%s), and %s in the last probe (%s): "
 		    "federation with it needs dialback", srv_kind_name(s->kind), s->sc.dialback_why,
 		    peer, when);
 	return doctor_add(r, "dialback", d->name, DOCTOR_WARN, fix,
