@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <unbound.h>
 
@@ -60,8 +61,10 @@ resolver_configure(struct ub_ctx *ub, const char *forwarder,
 	} else {
 		if ((rc = ub_ctx_resolvconf(ub, NULL)) != 0)
 			return err_set(err, S2S_EIO, "resolv.conf: %s", ub_strerror(rc));
-		if ((rc = ub_ctx_hosts(ub, NULL)) != 0)
-			return err_set(err, S2S_EIO, "hosts: %s", ub_strerror(rc));
+		/* a system without /etc/hosts (a minimal root) has no local
+		 * names to add; any other failure is an error */
+		if ((rc = ub_ctx_hosts(ub, NULL)) != 0 && access("/etc/hosts", F_OK) == 0)
+			return err_set(err, S2S_EIO, "/etc/hosts: %s", ub_strerror(rc));
 	}
 	if (trust_anchor_file != NULL &&
 	    (rc = ub_ctx_add_ta_file(ub, trust_anchor_file)) != 0)

@@ -178,7 +178,8 @@ fetch(const struct cfg_server *specs, size_t n, int timeout_ms)
 	struct s2s_err err;
 
 	o.deadline = deadline_in_ms(20000);
-	assert_int_equal(served_fetch(&o, &r, &err), 0);
+	if (served_fetch(&o, &r, &err) != 0)
+		fail_msg("served_fetch: %s", err.msg);
 	assert_non_null(r);
 	return r;
 }
