@@ -85,6 +85,12 @@ cmp -s "$T/srv/xmpp.example.test.crt" "$T/dehydrated/certs/xmpp.example.test/ful
 	fail "xmpp.example.test not deployed"
 [ "$(cat "$T/reloads")" = reloaded ] || fail "not reloaded exactly once (xmpp.example.test only)"
 [ ! -e "$T/srv/web.example.test.crt" ] || fail "the unconfigured certificate was deployed"
+# dehydrated runs its hooks under umask 077: the server's account still
+# reads the pair s2sguard deployed (issue 13.1)
+for f in xmpp.example.test.crt xmpp.example.test.key; do
+	as_user prosody cat "$T/srv/$f" > /dev/null 2>"$T/err" ||
+		fail "prosody cannot read $f deployed under dehydrated: $(cat "$T/err")"
+done
 
 # exit_codes = detailed: the 4 of the unconfigured certificate stops dehydrated
 sed -i 's/^\[s2sguard\]$/[s2sguard]\nexit_codes = detailed/' "$T/s2sguard.conf"
