@@ -48,17 +48,7 @@ usage() { sed -n '4,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
 need_root() { [ "$(id -u)" -eq 0 ] || die "$1 needs root (debootstrap, chroot, mount)"; }
 
 # host_mirror: the URI the host's apt takes its Debian main suite from.
-host_mirror() {
-	if [ -n "${S2S_TRIXIE_MIRROR:-}" ]; then echo "$S2S_TRIXIE_MIRROR"; return; fi
-	_hm=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
-		/^[ \t]*$/ { if (uri != "" && main) { print uri; exit } uri = ""; main = 0; next }
-		tolower($1) == "uris:" { uri = $2 }
-		tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i !~ /-/) main = 1 }
-		END { if (uri != "" && main) print uri }' | head -n 1)
-	[ -n "$_hm" ] || _hm=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
-		awk '$1 == "deb" && $3 !~ /-/ && $2 ~ /debian\/?$/ { print $2; exit }')
-	echo "${_hm:-http://deb.debian.org/debian}"
-}
+host_mirror() { if [ -n "${S2S_TRIXIE_MIRROR:-}" ]; then echo "$S2S_TRIXIE_MIRROR"; else sh "$TOP/scripts/host-mirror.sh"; fi; }
 
 # mounted_under DIR: true if anything is mounted at or below DIR.
 mounted_under() {
