@@ -112,7 +112,8 @@ check-installed: all $(UNITS) lint
 
 # The same (deps, package-check, check) inside a cached Debian 13 root
 # (scripts/trixie-root.sh, build/trixie unless S2S_TRIXIE_ROOT says), as
-# root; its last line is `make check`'s "N passed, N failed" in Debian 13.
+# root, make check in a network namespace of its own; its last line is
+# `make check`'s "N passed, N failed" in Debian 13.
 check-debian13:
 	@sh scripts/check-debian13.sh
 

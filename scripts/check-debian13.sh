@@ -5,13 +5,22 @@
 # Makes sure the cached Debian 13 root is there (scripts/trixie-root.sh:
 # ${S2S_TRIXIE_ROOT:-build/trixie}), copies the source tree into its
 # /srv/s2sguard (what git tracks or would track, uncommitted changes
-# included; never build/), and runs there, chroot'ed:
-#     make deps DEPS_FLAGS=--packaging && make package-check && make check
-# with CI and S2S_TEST_TIMEOUT passed through and nothing else of the
-# caller's environment. The last line is then the one of `make check` in
+# included; never build/), and runs there, chroot'ed, in two steps:
+#   1. with the host's network (apt, debootstrap):
+#        make deps DEPS_FLAGS=--packaging
+#        sh scripts/bookworm-root.sh ensure main   (Debian 12's peers)
+#        make package-check
+#   2. in a network namespace of its own, loopback only:
+#        make check
+# so that it can run beside the host's own `make check` (.ci/run does)
+# and no service of the host's (a Prosody on *:5269) is seen by the
+# tests. CI and S2S_TEST_TIMEOUT are passed through, nothing else of the
+# caller's environment. The Debian 12 root lives in the Debian 13 root's
+# /var/cache/s2sguard-test/bookworm, kept between runs (a week, see
+# bookworm-root.sh). The last line is then the one of `make check` in
 # Debian 13: "N passed, N failed". With S2S_CHECK13=build it runs only
 # `make deps DEPS_FLAGS=--build && make all unit` there (the build under
-# -Werror and the unit tests under ASan/UBSan): what CI runs on Debian 13.
+# -Werror and the unit tests under ASan/UBSan).
 # Exit status: that of the commands inside (0 when all passed), 1 when
 # the root or the copy cannot be made.
 set -eu
@@ -37,8 +46,32 @@ else
 fi
 [ -f "$root$dst/Makefile" ] || { echo "check-debian13: copying $top into $root$dst failed" >&2; exit 1; }
 
-inside="make deps DEPS_FLAGS=--packaging && make package-check && make check"
-[ "${S2S_CHECK13:-}" = build ] && inside="make deps DEPS_FLAGS=--build && make all unit"
+online="make deps DEPS_FLAGS=--packaging && sh scripts/bookworm-root.sh ensure main && make package-check"
+offline="make check"
+if [ "${S2S_CHECK13:-}" = build ]; then
+	online="make deps DEPS_FLAGS=--build" offline="make all unit"
+fi
+command -v unshare >/dev/null && command -v ip >/dev/null ||
+	{ echo "check-debian13: needs unshare (util-linux) and ip (iproute2)" >&2; exit 1; }
+
+# inside [--offline] CMD: run the shell command CMD in /srv/s2sguard of the
+# root, with a clean environment; --offline in a new network namespace
+# with only loopback up.
+inside() {
+	_offline=no
+	[ "$1" != --offline ] || { _offline=yes; shift; }
+	set -- sh scripts/trixie-root.sh run /usr/bin/env -i \
+		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+		HOME=/root LANG=C.UTF-8 TERM=dumb \
+		CI="${CI:-}" S2S_TEST_TIMEOUT="${S2S_TEST_TIMEOUT:-600}" \
+		S2S_BOOKWORM_ROOT=/var/cache/s2sguard-test/bookworm \
+		sh -c "cd $dst && $1"
+	if [ "$_offline" = yes ]; then
+		unshare --net sh -c 'ip link set lo up && exec "$@"' sh "$@"
+	else
+		"$@"
+	fi
+}
 
 t1=$(date +%s)
 log=$top/build/check-debian13.log
@@ -46,11 +79,8 @@ mkdir -p "$top/build"
 rm -f "$log.rc"
 {
 	rc=0
-	sh scripts/trixie-root.sh run /usr/bin/env -i \
-		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/root LANG=C.UTF-8 TERM=dumb \
-		CI="${CI:-}" S2S_TEST_TIMEOUT="${S2S_TEST_TIMEOUT:-600}" \
-		sh -c "cd $dst && $inside" || rc=$?
+	inside "$online" || rc=$?
+	[ "$rc" -ne 0 ] || inside --offline "$offline" || rc=$?
 	echo "$rc" > "$log.rc"
 } 2>&1 | tee "$log"
 rc=$(cat "$log.rc" 2>/dev/null || echo 1)

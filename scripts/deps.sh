@@ -14,26 +14,20 @@ libexpat1-dev libunbound-dev libinih-dev libcmocka-dev clang libclang-rt-dev
 openssl ca-certificates curl"
 PEERS="prosody lua-sec lua-unbound ejabberd erlang-p1-tls pebble certbot
 dehydrated lego unbound ldnsutils nsd python3 python3-aiosmtpd python3-cryptography faketime hyperfine
-iproute2 procps psmisc time prometheus inotify-tools"
+iproute2 procps psmisc time prometheus inotify-tools debootstrap"
+# debootstrap makes the other release's root for its peers:
+# scripts/trixie-root.sh on Debian 12, scripts/bookworm-root.sh on 13.
 PACKAGING="debhelper devscripts lintian rpm man-db groff-base systemd adduser"
 
 release=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}") || release=""
 case $release in
-bookworm)
-	# The Debian 13 root (scripts/trixie-root.sh) for the Debian 13 peers
-	# and `make check-debian13`.
-	RELEASE_PKGS="debootstrap" ;;
-trixie)
-	# Debian 13's own ejabberd and Prosody are the Debian 13 peers.
-	RELEASE_PKGS="" ;;
-*)
-	echo "deps: ${release:-this system} is neither Debian 12 (bookworm) nor 13 (trixie); trying Debian 13's package names" >&2
-	RELEASE_PKGS="" ;;
+bookworm|trixie) ;;
+*) echo "deps: ${release:-this system} is neither Debian 12 (bookworm) nor 13 (trixie); trying Debian 13's package names" >&2 ;;
 esac
 
 # --packaging adds the packaging tools; --build installs only what the
 # build and the unit tests need (CI's Debian 13 run).
-want="$BUILD $PEERS $RELEASE_PKGS ${S2SGUARD_DEPS_EXTRA:-}"
+want="$BUILD $PEERS ${S2SGUARD_DEPS_EXTRA:-}"
 case "${1:-}" in
 --packaging) want="$want $PACKAGING" ;;
 --build) want="$BUILD" ;;

@@ -2,7 +2,7 @@
 # scripts/host-mirror.sh: print the URI the host's apt takes Debian's main
 # suite from (deb822 .sources first, then one-line .list files), or
 # http://deb.debian.org/debian. Used by scripts/trixie-root.sh and
-# scripts/backports-root.sh to debootstrap from the host's own mirror.
+# scripts/bookworm-root.sh to debootstrap from the host's own mirror.
 _hm=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
 	/^[ \t]*$/ { if (uri != "" && main) { print uri; exit } uri = ""; main = 0; next }
 	tolower($1) == "uris:" { uri = $2 }

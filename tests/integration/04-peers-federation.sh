@@ -18,7 +18,7 @@ dns_xmpp_peer "$z" pr.peer.test "$pr"
 # ejabberd resolves SRV targets with getaddrinfo: point ours at localhost
 dns_xmpp_peer "$z" xmpp.example.test "$home" - localhost
 unbound_start "$T/ub" "$dns" "$z"
-ejabberd_start "$T/ej" ej.peer.test "$ej" --dns "$dns"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --dns "$dns" --release debian12
 prosody_start "$T/pr" pr.peer.test "$pr" --dns "$dns"
 
 # ping FROM_DIR TO: run xmpp:ping from our server; output in $T/ping.out

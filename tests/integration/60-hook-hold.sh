@@ -11,7 +11,7 @@ need_cmd ejabberdctl prosody
 P=$(pki)
 
 ej=$(free_port) pr=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --release debian12
 prosody_start "$T/pr" pr.peer.test "$pr"
 
 mkdir -p "$T/srv"
@@ -34,7 +34,7 @@ CONF
 before=$(cat "$T/srv/xmpp.example.test.crt" "$T/srv/xmpp.example.test.key" | sha256sum)
 
 expect_exit 2 s2sguard-hook --config "$T/s2sguard.conf" \
-	--cert "$P/$EJ_REFUSED.fullchain.pem" --key "$P/$EJ_REFUSED.key" \
+	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" \
 	--domain xmpp.example.test > "$T/out.log" 2>&1
 cat "$T/out.log"
 after=$(cat "$T/srv/xmpp.example.test.crt" "$T/srv/xmpp.example.test.key" | sha256sum)
@@ -43,7 +43,7 @@ after=$(cat "$T/srv/xmpp.example.test.crt" "$T/srv/xmpp.example.test.key" | sha2
 assert_grep 'decision hold' "$T/out.log"
 assert_grep 'ej.peer.test accepted the deployed certificate but not the new one.*unsupported certificate purpose' "$T/out.log"
 [ -f "$T/state/xmpp.example.test/pending/cert.pem" ] || fail "no pending certificate"
-cmp -s "$T/state/xmpp.example.test/pending/cert.pem" "$P/$EJ_REFUSED.fullchain.pem" || fail "pending is not the new certificate"
+cmp -s "$T/state/xmpp.example.test/pending/cert.pem" "$P/leaf-server.fullchain.pem" || fail "pending is not the new certificate"
 python3 - "$T/state/xmpp.example.test.json" <<'PY'
 import json, sys
 st = json.load(open(sys.argv[1]))
@@ -56,7 +56,7 @@ ls "$T/state/reports/"*xmpp.example.test-hook.json >/dev/null || fail "no report
 since=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pending"]["since"])' "$T/state/xmpp.example.test.json")
 sleep 1
 expect_exit 2 s2sguard-hook --config "$T/s2sguard.conf" --quiet \
-	--cert "$P/$EJ_REFUSED.fullchain.pem" --key "$P/$EJ_REFUSED.key" --domain xmpp.example.test
+	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" --domain xmpp.example.test
 since2=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["pending"]["since"])' "$T/state/xmpp.example.test.json")
 [ "$since" = "$since2" ] || fail "pending since moved: $since -> $since2"
 [ "$(ls "$T/state/xmpp.example.test/" | sort | tr '\n' ' ')" = "candidate last-good pending " ] ||

@@ -13,7 +13,7 @@ need_cmd ejabberdctl
 P=$(pki)
 
 ej=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --release debian12
 mkdir -p "$T/srv"
 cp "$P/leaf-both.fullchain.pem" "$T/srv/x.crt"
 cp "$P/leaf-both.key" "$T/srv/x.key"
@@ -34,7 +34,7 @@ peers = ej.peer.test
 connect = ej.peer.test=127.0.0.1:$ej
 CONF
 expect_exit 2 s2sguard-hook --config "$T/s2sguard.conf" --quiet \
-	--cert "$P/$EJ_REFUSED.fullchain.pem" --key "$P/$EJ_REFUSED.key" --domain xmpp.example.test
+	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" --domain xmpp.example.test
 
 end=$(date -d "$(openssl x509 -in "$P/leaf-both.pem" -noout -enddate | cut -d= -f2)" +%s)
 # 20 days before the deployed certificate expires: keep holding
@@ -50,8 +50,8 @@ assert_grep "^s2sguard_probe_timestamp_seconds\\{domain=\"xmpp.example.test\"\\}
 # 6 days before: deploy the pending certificate, warn
 expect_exit 1 s2sguard-check --config "$T/s2sguard.conf" --now $((end - 6 * 86400)) > "$T/c2.log" 2>&1
 cat "$T/c2.log"
-cmp -s "$T/srv/x.crt" "$P/$EJ_REFUSED.fullchain.pem" || fail "pending certificate not deployed"
-cmp -s "$T/srv/x.key" "$P/$EJ_REFUSED.key" || fail "pending key not deployed"
+cmp -s "$T/srv/x.crt" "$P/leaf-server.fullchain.pem" || fail "pending certificate not deployed"
+cmp -s "$T/srv/x.key" "$P/leaf-server.key" || fail "pending key not deployed"
 assert_grep 'decision deploy-warn' "$T/c2.log"
 assert_grep "rather than letting it expire" "$T/c2.log"
 [ "$(cat "$T/reloads")" = reloaded ] || fail "not reloaded once"

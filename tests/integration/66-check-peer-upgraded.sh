@@ -9,7 +9,7 @@ need_cmd ejabberdctl prosody
 P=$(pki)
 
 ej=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --release debian12
 mkdir -p "$T/srv"
 cp "$P/leaf-both.fullchain.pem" "$T/srv/x.crt"
 cp "$P/leaf-both.key" "$T/srv/x.key"

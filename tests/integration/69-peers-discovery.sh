@@ -16,7 +16,7 @@ dns_xmpp_peer "$z" ej.peer.test "$ej"
 dns_xmpp_peer "$z" pr.peer.test "$pr"
 dns_xmpp_peer "$z" xmpp.example.test "$home" - localhost
 unbound_start "$T/ub" "$dns" "$z"
-ejabberd_start "$T/ej" ej.peer.test "$ej" --dns "$dns"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --dns "$dns" --release debian12
 prosody_start "$T/pr" pr.peer.test "$pr" --dns "$dns"
 prosody_start "$T/h" xmpp.example.test "$home" --dns "$dns" \
 	--cert "$P/leaf-both.fullchain.pem" --key "$P/leaf-both.key"

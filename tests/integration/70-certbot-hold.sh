@@ -13,7 +13,7 @@ need_cmd ejabberdctl prosody
 certbot_setup
 
 ej=$(free_port) pr=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej" --ca "$CERTBOT_ROOTS"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --ca "$CERTBOT_ROOTS" --release debian12
 prosody_start "$T/pr" pr.peer.test "$pr" --ca "$CERTBOT_ROOTS"
 mkdir -p "$T/srv"
 cat > "$T/s2sguard.conf" <<CONF

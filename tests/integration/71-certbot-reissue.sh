@@ -11,7 +11,7 @@ need_cmd ejabberdctl
 certbot_setup
 
 ej=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej" --ca "$CERTBOT_ROOTS"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --ca "$CERTBOT_ROOTS" --release debian12
 mkdir -p "$T/srv"
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$T/account.key" 2>/dev/null
 cat > "$T/s2sguard.conf" <<CONF

@@ -16,7 +16,7 @@
 need_cmd ejabberdctl
 P=$(pki)
 ej=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --release debian12
 mkdir -p "$T/srv"
 cat > "$T/s2sguard.conf" <<CONF
 [s2sguard]

@@ -12,7 +12,7 @@ need_cmd ejabberdctl prosody
 P=$(pki)
 
 ej=$(free_port) pr=$(free_port) closed=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --release debian12
 prosody_start "$T/pr" pr.peer.test "$pr"
 mkdir -p "$T/srv"
 cp "$P/leaf-both.fullchain.pem" "$T/srv/x.crt"

@@ -14,7 +14,7 @@ need_cmd ejabberdctl
 P=$(pki)
 
 ej=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --release debian12
 mkdir -p "$T/srv"
 cat > "$T/s2sguard.conf" <<CONF
 [s2sguard]
@@ -40,7 +40,7 @@ cat "$T/c0.log"
 assert_grep "xmpp.example.test.key.*missing" "$T/c0.log"
 
 set +e
-hook --json --cert "$P/$EJ_REFUSED.fullchain.pem" --key "$P/$EJ_REFUSED.key" > "$T/h.json" 2> "$T/h.err"
+hook --json --cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" > "$T/h.json" 2> "$T/h.err"
 rc=$?
 set -e
 cat "$T/h.err"

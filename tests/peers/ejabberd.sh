@@ -114,10 +114,12 @@ ejabberd_start() {
 	_ej_node=s2st$$p$_ej_port@localhost
 	_ej_dist=$(free_port)
 	echo "$_ej_node" > "$_ej_dir/node"
-	# ejabberdctl sources this instead of /etc/default/ejabberd
+	# ejabberdctl sources this instead of /etc/default/ejabberd. The +sbwt
+	# flags stop the VM's idle schedulers from spinning: a test runs
+	# several nodes on a 2-core machine.
 	cat > "$_ej_dir/ejabberdctl.cfg" <<EOF
 ERL_DIST_PORT=$_ej_dist
-ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 -kernel inet_dist_use_interface {127,0,0,1}"
+ERL_OPTIONS="-env ERL_CRASH_DUMP_BYTES 0 -kernel inet_dist_use_interface {127,0,0,1} +sbwt none +sbwtdcpu none +sbwtdio none"
 EJABBERD_PID_PATH=$_ej_c/ejabberd.pid
 EOF
 	if [ -n "$_ej_dns" ]; then

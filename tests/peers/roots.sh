@@ -14,11 +14,12 @@
 #         debian12-backports   ejabberd 24.12-3~bpo12+1 (bookworm-backports)
 #       debian13 on another host: the root `scripts/trixie-root.sh ensure`
 #       builds, caches and prints ($S2S_TRIXIE_ROOT chooses it; used as is
-#       when that script is missing). debian12-backports: the root
-#       `scripts/backports-root.sh ensure` builds, caches and prints
-#       ($S2S_BPO_ROOT chooses it). Prints the reason on
-#       stderr and returns 1 when the release cannot be had here (e.g.
-#       debian12 on a Debian 13 host).
+#       when that script is missing). debian12 on another host (Debian 13):
+#       the root `scripts/bookworm-root.sh ensure main` builds
+#       ($S2S_BOOKWORM_ROOT chooses it). debian12-backports: the root
+#       `scripts/bookworm-root.sh ensure backports` builds ($S2S_BPO_ROOT
+#       chooses it). Prints the reason on stderr and returns 1 when the
+#       release cannot be had here.
 #   peer_root_dir ROOT DIR
 #       Make DIR the test's view of a fresh private directory inside ROOT
 #       (ROOT/tmp/s2st.XXXXXX, removed from at_exit) and set PEER_CDIR to
@@ -53,13 +54,26 @@ _peer_root_ok() {
 	return 1
 }
 
+# _peer_bookworm_root FLAVOUR VAR VALUE: the Debian 12 root of that flavour
+# (scripts/bookworm-root.sh), or VALUE (the root VAR names) without it
+_peer_bookworm_root() {
+	_pbr=$3
+	if [ -f "$TOP/scripts/bookworm-root.sh" ]; then
+		_pbr=$(sh "$TOP/scripts/bookworm-root.sh" ensure "$1") || {
+			echo "scripts/bookworm-root.sh ensure $1 failed" >&2; return 1; }
+	fi
+	[ -n "$_pbr" ] || { echo "no Debian 12 ($1) root: set $2" >&2; return 1; }
+	_peer_root_ok "$_pbr" 12 || {
+		echo "$_pbr is not a Debian 12 root with the peer servers" >&2; return 1; }
+	echo "$_pbr"
+}
+
 peer_root() {
 	_prt_host=$(peer_host_release)
 	if [ "$1" = "$_prt_host" ]; then echo /; return 0; fi
 	case $1 in
 	debian12)
-		echo "Debian 12's servers are not on this host ($_prt_host)" >&2
-		return 1 ;;
+		_peer_bookworm_root main S2S_BOOKWORM_ROOT "${S2S_BOOKWORM_ROOT:-}" ;;
 	debian13)
 		_prt_r=${S2S_TRIXIE_ROOT:-}
 		if [ -f "$TOP/scripts/trixie-root.sh" ]; then
@@ -72,16 +86,7 @@ peer_root() {
 			echo "$_prt_r is not a Debian 13 root with ejabberd and prosody" >&2; return 1; }
 		echo "$_prt_r" ;;
 	debian12-backports)
-		_prt_r=${S2S_BPO_ROOT:-}
-		if [ -f "$TOP/scripts/backports-root.sh" ]; then
-			_prt_r=$(sh "$TOP/scripts/backports-root.sh" ensure) || {
-				echo "scripts/backports-root.sh ensure failed" >&2; return 1; }
-		fi
-		[ -n "$_prt_r" ] || {
-			echo "no bookworm-backports root: set S2S_BPO_ROOT" >&2; return 1; }
-		_peer_root_ok "$_prt_r" 12 || {
-			echo "$_prt_r is not a Debian 12 root with ejabberd" >&2; return 1; }
-		echo "$_prt_r" ;;
+		_peer_bookworm_root backports S2S_BPO_ROOT "${S2S_BPO_ROOT:-}" ;;
 	*)
 		echo "unknown peer release $1" >&2; return 1 ;;
 	esac
