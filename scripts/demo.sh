@@ -15,7 +15,11 @@
 #      timer, the days left.
 #
 # Real servers, started here on free 127.0.0.1 ports: ejabberd, Prosody,
-# pebble, and our own Prosody serving xmpp.example.test. Needs root on Debian 12 (make demo installs the packages first).
+# pebble, and our own Prosody serving xmpp.example.test. Needs root on
+# Debian 12 or 13 (make demo installs the packages first). The strict peer
+# is Debian 12's ejabberd 23.01; on Debian 13 it runs from a bookworm root
+# that scripts/bookworm-root.sh builds once (a few minutes, from the
+# host's Debian mirror) and keeps for a week.
 set -eu
 # the test helpers give us $T (removed on exit), free ports, and the peers
 . "$(dirname "$0")/../tests/lib.sh"
@@ -37,9 +41,11 @@ pebble_serve_webroot "$T/www"
 pebble_root "$T/pebble-root.pem"
 cat "$P/root.pem" "$T/pebble-root.pem" > "$T/roots.pem"
 ej=$(free_port) pr=$(free_port)
-ejabberd_start "$T/ej" ej.peer.test "$ej" --ca "$T/roots.pem"
+[ "$(peer_host_release)" = debian12 ] ||
+	echo "This is not Debian 12: Debian 12's ejabberd runs from a bookworm root (the first time, scripts/bookworm-root.sh builds it: a few minutes)"
+ejabberd_start "$T/ej" ej.peer.test "$ej" --ca "$T/roots.pem" --release debian12
 prosody_start "$T/pr" pr.peer.test "$pr" --ca "$T/roots.pem"
-echo "ejabberd 23.01 as ej.peer.test on 127.0.0.1:$ej (SASL EXTERNAL only, checks the client purpose)"
+echo "ejabberd $(ejabberd_version "$T/ej") as ej.peer.test on 127.0.0.1:$ej (SASL EXTERNAL only, checks the client purpose)"
 echo "Prosody as pr.peer.test on 127.0.0.1:$pr (SASL EXTERNAL only)"
 echo "pebble at $PEBBLE_DIR"
 
