@@ -1,6 +1,9 @@
 #!/bin/sh
 # What s2sguard-probe says about dialback is what real servers do (Debian
-# 12: ejabberd 23.01, Prosody 0.12). Our domain xmpp.example.test runs on
+# 12: ejabberd 23.01, Prosody 0.12; test 29 has Debian 13's Prosody as our
+# server). Every server is Debian 12's (--release debian12): on a Debian 13
+# host they run from a bookworm root (tests/peers/roots.sh), so the test
+# says the same there. Our domain xmpp.example.test runs on
 # a real Prosody with dialback on and the serverAuth-only chain; every
 # server finds the others through the test unbound (SRV to localhost and
 # a port of its own), so a peer's dialback callback reaches our Prosody.
@@ -27,7 +30,7 @@
 . "$TOP/tests/peers/ejabberd.sh"
 . "$TOP/tests/peers/prosody.sh"
 . "$TOP/tests/peers/unbound.sh"
-need_cmd ejabberdctl prosody unbound drill
+need_cmd unbound drill python3
 P=$(pki)
 
 dns=$(free_port) home=$(free_port)
@@ -40,14 +43,22 @@ done
 unbound_start "$T/ub" "$dns" "$z"
 
 # our server: dialback on, the chain a CA issues in 2026
-prosody_start "$T/h" xmpp.example.test "$home" --dns "$dns" --dialback \
+prosody_start "$T/h" xmpp.example.test "$home" --release debian12 --dns "$dns" --dialback \
 	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key"
-ejabberd_start "$T/ej1" ej-required.peer.test "$port_ej_required" --dns "$dns" --dialback
-ejabberd_start "$T/ej2" ej-trusted.peer.test "$port_ej_trusted" --dns "$dns" --dialback \
-	--starttls required_trusted
-ejabberd_start "$T/ej3" ej-denied.peer.test "$port_ej_denied" --dns "$dns" --dialback \
-	--s2s-access deny
-prosody_start "$T/pr" pr-secure.peer.test "$port_pr_secure" --dns "$dns" --dialback
+ejabberd_start "$T/ej1" ej-required.peer.test "$port_ej_required" --release debian12 \
+	--dns "$dns" --dialback
+ejabberd_start "$T/ej2" ej-trusted.peer.test "$port_ej_trusted" --release debian12 \
+	--dns "$dns" --dialback --starttls required_trusted
+ejabberd_start "$T/ej3" ej-denied.peer.test "$port_ej_denied" --release debian12 \
+	--dns "$dns" --dialback --s2s-access deny
+prosody_start "$T/pr" pr-secure.peer.test "$port_pr_secure" --release debian12 \
+	--dns "$dns" --dialback
+
+# the servers this test documents, not whatever a root happens to hold
+hv=$(prosody_version "$T/h") ev=$(ejabberd_version "$T/ej1")
+say "our server: prosody $hv; peers: ejabberd $ev, prosody $(prosody_version "$T/pr")"
+case $hv in 0.12.*) ;; *) fail "our Prosody is $hv, not Debian 12's 0.12" ;; esac
+case $ev in 23.01*) ;; *) fail "the ejabberd is $ev, not Debian 12's 23.01" ;; esac
 
 # verdict PEER: what the probe says, with the chain our server presents
 verdict() {
@@ -92,7 +103,7 @@ check pr-secure.peer.test accepted delivered
 
 # our server without dialback: the peer offers it, the callback finds none
 prosody_stop "$T/h"
-prosody_start "$T/h2" xmpp.example.test "$home" --dns "$dns" \
+prosody_start "$T/h2" xmpp.example.test "$home" --release debian12 --dns "$dns" \
 	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key"
 v=$(verdict ej-required.peer.test)
 d=$(delivered "$T/h2" ej-required.peer.test)
