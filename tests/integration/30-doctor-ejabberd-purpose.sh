@@ -17,8 +17,9 @@ ver=$(dpkg-query -W -f='${Version}' ejabberd) || skip "ejabberd is not installed
 # our own server: ejabberd as xmpp.example.test, no mod_s2s_dialback
 own=$(free_port) peer=$(free_port)
 ejabberd_start "$T/own" xmpp.example.test "$own"
-# a peer that falls back to dialback when it refuses our certificate
-ejabberd_start "$T/peer" ej.peer.test "$peer" --dialback
+# a peer that falls back to dialback when it refuses our serverAuth-only
+# renewal: Debian 12's ejabberd (from a bookworm root on Debian 13)
+ejabberd_start "$T/peer" ej.peer.test "$peer" --dialback --release debian12
 
 mkdir -p "$T/root/etc/ejabberd" "$T/root/var/lib" "$T/srv"
 ln -s "$T/own/ejabberd.yml" "$T/root/etc/ejabberd/ejabberd.yml"
@@ -64,8 +65,8 @@ case $r in "warn|"*"no mod_s2s_dialback"*"add mod_s2s_dialback"*) ;; *) fail "di
 
 # a renewal probes the peer: refused, dialback offered -> dialback-only in
 # the state, or dialback-unverified where the peer cannot call us back
-expect_exit 1 s2sguard-hook --config "$T/s2sguard.conf" --cert "$P/$EJ_REFUSED.fullchain.pem" \
-	--key "$P/$EJ_REFUSED.key" --domain xmpp.example.test > "$T/hook.log" 2>&1
+expect_exit 1 s2sguard-hook --config "$T/s2sguard.conf" --cert "$P/leaf-server.fullchain.pem" \
+	--key "$P/leaf-server.key" --domain xmpp.example.test > "$T/hook.log" 2>&1
 grep -qE '"verdict": "dialback-(only|unverified)"' "$T/state/xmpp.example.test.json" ||
 	fail "no dialback verdict in the state"
 expect_exit 2 doctor "$T/root" > "$T/d2.json"
