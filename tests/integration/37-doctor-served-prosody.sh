@@ -23,6 +23,9 @@ target = prosody
 certs_dir = $T/own/pki
 group = prosody
 reload = true
+# the served check retries within it: the reload that reloads nothing
+# costs these seconds, not the default 60
+reload_timeout = 6
 policy = warn
 probe = never
 peers = pr.peer.test
