@@ -7,9 +7,9 @@
 # /srv/s2sguard (what git tracks or would track, uncommitted changes
 # included; never build/), and runs there, chroot'ed, in two steps:
 #   1. with the host's network (apt, debootstrap):
-#        make deps DEPS_FLAGS=--packaging
+#        make deps DEPS_FLAGS=--packaging && make package-check
+#      and beside it, at the same time,
 #        sh scripts/bookworm-root.sh ensure main   (Debian 12's peers)
-#        make package-check
 #   2. in a network namespace of its own, loopback only:
 #        make check
 # so that it can run beside the host's own `make check` (.ci/run does)
@@ -29,7 +29,7 @@ top=$(pwd)
 [ "$(id -u)" -eq 0 ] || { echo "check-debian13: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
 
 t0=$(date +%s)
-root=$(sh scripts/trixie-root.sh ensure make) || exit 1
+root=$(sh scripts/trixie-root.sh ensure make debootstrap) || exit 1
 echo "check-debian13: Debian $(cat "$root/etc/debian_version") root $root ready ($(( $(date +%s) - t0 ))s)"
 
 dst=/srv/s2sguard
@@ -46,7 +46,12 @@ else
 fi
 [ -f "$root$dst/Makefile" ] || { echo "check-debian13: copying $top into $root$dst failed" >&2; exit 1; }
 
-online="make deps DEPS_FLAGS=--packaging && sh scripts/bookworm-root.sh ensure main && make package-check"
+# the Debian 12 root is built while deps and package-check run (different
+# roots, different dpkg databases); its log is shown only if it failed
+online='mkdir -p build; sh scripts/bookworm-root.sh ensure main > build/bookworm-root.log 2>&1 & b=$!
+make deps DEPS_FLAGS=--packaging && make package-check; r=$?
+wait $b || { echo "check-debian13: the Debian 12 root failed:"; cat build/bookworm-root.log; r=1; }
+exit $r'
 offline="make check"
 if [ "${S2S_CHECK13:-}" = build ]; then
 	online="make deps DEPS_FLAGS=--build" offline="make all unit"
@@ -65,7 +70,7 @@ inside() {
 		HOME=/root LANG=C.UTF-8 TERM=dumb \
 		CI="${CI:-}" S2S_TEST_TIMEOUT="${S2S_TEST_TIMEOUT:-600}" \
 		S2S_BOOKWORM_ROOT=/var/cache/s2sguard-test/bookworm \
-		sh -c "cd $dst && $1"
+		sh -c "cd $dst || exit 1; $1"
 	if [ "$_offline" = yes ]; then
 		unshare --net sh -c 'ip link set lo up && exec "$@"' sh "$@"
 	else
