@@ -111,7 +111,7 @@ check-installed: all $(UNITS) lint
 	sh tests/run
 
 # The same (deps, package-check, check) inside a cached Debian 13 root
-# (scripts/trixie-root.sh, build/trixie unless S2S_TRIXIE_ROOT says), as
+# (scripts/debian-root.sh trixie, build/trixie unless S2S_TRIXIE_ROOT says), as
 # root, make check in a network namespace of its own; its last line is
 # `make check`'s "N passed, N failed" in Debian 13.
 check-debian13:

@@ -2,14 +2,14 @@
 # scripts/check-debian13.sh (make check-debian13): the README's checks on
 # Debian 13, from a Debian 12 (or 13) host, as root.
 #
-# Makes sure the cached Debian 13 root is there (scripts/trixie-root.sh:
-# ${S2S_TRIXIE_ROOT:-build/trixie}), copies the source tree into its
+# Makes sure the cached Debian 13 root is there (scripts/debian-root.sh
+# trixie: ${S2S_TRIXIE_ROOT:-build/trixie}), copies the source tree into its
 # /srv/s2sguard (what git tracks or would track, uncommitted changes
 # included; never build/), and runs there, chroot'ed, in two steps:
 #   1. with the host's network (apt, debootstrap):
 #        make deps DEPS_FLAGS=--packaging && make package-check
 #      and beside it, at the same time,
-#        sh scripts/bookworm-root.sh ensure main   (Debian 12's peers)
+#        sh scripts/debian-root.sh bookworm ensure   (Debian 12's peers)
 #   2. in a network namespace of its own, loopback only:
 #        make check
 # so that it can run beside the host's own `make check` (.ci/run does)
@@ -17,7 +17,7 @@
 # tests. CI and S2S_TEST_TIMEOUT are passed through, nothing else of the
 # caller's environment. The Debian 12 root lives in the Debian 13 root's
 # /var/cache/s2sguard-test/bookworm, kept between runs (a week, see
-# bookworm-root.sh). The last line is then the one of `make check` in
+# debian-root.sh). The last line is then the one of `make check` in
 # Debian 13: "N passed, N failed". With S2S_CHECK13=build it runs only
 # `make deps DEPS_FLAGS=--build && make all unit` there (the build under
 # -Werror and the unit tests under ASan/UBSan).
@@ -29,7 +29,7 @@ top=$(pwd)
 [ "$(id -u)" -eq 0 ] || { echo "check-debian13: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
 
 t0=$(date +%s)
-root=$(sh scripts/trixie-root.sh ensure make debootstrap) || exit 1
+root=$(sh scripts/debian-root.sh trixie ensure make debootstrap) || exit 1
 echo "check-debian13: Debian $(cat "$root/etc/debian_version") root $root ready ($(( $(date +%s) - t0 ))s)"
 
 dst=/srv/s2sguard
@@ -48,7 +48,7 @@ fi
 
 # the Debian 12 root is built while deps and package-check run (different
 # roots, different dpkg databases); its log is shown only if it failed
-online='mkdir -p build; sh scripts/bookworm-root.sh ensure main > build/bookworm-root.log 2>&1 & b=$!
+online='mkdir -p build; sh scripts/debian-root.sh bookworm ensure > build/bookworm-root.log 2>&1 & b=$!
 make deps DEPS_FLAGS=--packaging && make package-check; r=$?
 wait $b || { echo "check-debian13: the Debian 12 root failed:"; cat build/bookworm-root.log; r=1; }
 exit $r'
@@ -65,7 +65,7 @@ command -v unshare >/dev/null && command -v ip >/dev/null ||
 inside() {
 	_offline=no
 	[ "$1" != --offline ] || { _offline=yes; shift; }
-	set -- sh scripts/trixie-root.sh run /usr/bin/env -i \
+	set -- sh scripts/debian-root.sh trixie run /usr/bin/env -i \
 		PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
 		HOME=/root LANG=C.UTF-8 TERM=dumb \
 		CI="${CI:-}" S2S_TEST_TIMEOUT="${S2S_TEST_TIMEOUT:-600}" \

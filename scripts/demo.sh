@@ -18,7 +18,7 @@
 # pebble, and our own Prosody serving xmpp.example.test. Needs root on
 # Debian 12 or 13 (make demo installs the packages first). The strict peer
 # is Debian 12's ejabberd 23.01; on Debian 13 it runs from a bookworm root
-# that scripts/bookworm-root.sh builds once (a few minutes, from the
+# that scripts/debian-root.sh builds once (a few minutes, from the
 # host's Debian mirror) and keeps for a week.
 set -eu
 # the test helpers give us $T (removed on exit), free ports, and the peers
@@ -42,7 +42,7 @@ pebble_root "$T/pebble-root.pem"
 cat "$P/root.pem" "$T/pebble-root.pem" > "$T/roots.pem"
 ej=$(free_port) pr=$(free_port)
 [ "$(peer_host_release)" = debian12 ] ||
-	echo "This is not Debian 12: Debian 12's ejabberd runs from a bookworm root (the first time, scripts/bookworm-root.sh builds it: a few minutes)"
+	echo "This is not Debian 12: Debian 12's ejabberd runs from a bookworm root (the first time, scripts/debian-root.sh builds it: a few minutes)"
 ejabberd_start "$T/ej" ej.peer.test "$ej" --ca "$T/roots.pem" --release debian12
 prosody_start "$T/pr" pr.peer.test "$pr" --ca "$T/roots.pem"
 echo "ejabberd $(ejabberd_version "$T/ej") as ej.peer.test on 127.0.0.1:$ej (SASL EXTERNAL only, checks the client purpose)"

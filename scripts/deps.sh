@@ -16,7 +16,7 @@ PEERS="prosody lua-sec lua-unbound ejabberd erlang-p1-tls pebble certbot
 dehydrated lego unbound ldnsutils nsd python3 python3-aiosmtpd python3-cryptography faketime hyperfine
 iproute2 procps psmisc time prometheus inotify-tools debootstrap"
 # debootstrap makes the other release's root for its peers:
-# scripts/trixie-root.sh on Debian 12, scripts/bookworm-root.sh on 13.
+# scripts/debian-root.sh (trixie on Debian 12, bookworm on 13).
 PACKAGING="debhelper devscripts lintian rpm man-db groff-base systemd adduser"
 
 release=$(. /etc/os-release 2>/dev/null && echo "${VERSION_CODENAME:-}") || release=""

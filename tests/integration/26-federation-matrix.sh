@@ -5,7 +5,7 @@
 # and Debian 13. The servers of the host's own release run as installed;
 # the other release's run chroot'ed from its root (tests/peers/roots.sh).
 # On a Debian 13 host (make check-debian13) the Debian 12 servers run from
-# a bookworm root (scripts/bookworm-root.sh).
+# a bookworm root (scripts/debian-root.sh).
 # The README's server table is this test's EXPECTED table.
 . "$(dirname "$0")/../lib.sh"
 . "$TOP/tests/peers/ejabberd.sh"

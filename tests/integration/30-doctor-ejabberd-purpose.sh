@@ -110,8 +110,8 @@ case $(purpose "$T/rnew2") in ok*) ;; *) fail "25.08 with fast_tls 1.1.25" ;; es
 fake_root "$T/rp1" 25.08-1
 case $(purpose "$T/rp1") in "ok|"*"its own fast_tls"*) ;; *) fail "25.08 without erlang-p1-tls" ;; esac
 
-# the real Debian 13 root, when this machine has one (scripts/trixie-root.sh)
-tr=$(sh "$TOP/scripts/trixie-root.sh" path 2>/dev/null || true)
+# the real Debian 13 root, when this machine has one (scripts/debian-root.sh)
+tr=$(sh "$TOP/scripts/debian-root.sh" trixie path 2>/dev/null || true)
 if [ -n "$tr" ] && [ -f "$tr/etc/ejabberd/ejabberd.yml" ]; then
 	r=$(purpose "$tr")
 	say "Debian 13 root $tr: $r"

@@ -12,13 +12,11 @@
 #         debian12             ejabberd 23.01, Prosody 0.12 (bookworm)
 #         debian13             ejabberd 24.12-3+deb13u2, Prosody 13 (trixie)
 #         debian12-backports   ejabberd 24.12-3~bpo12+1 (bookworm-backports)
-#       debian13 on another host: the root `scripts/trixie-root.sh ensure`
-#       builds, caches and prints ($S2S_TRIXIE_ROOT chooses it; used as is
-#       when that script is missing). debian12 on another host (Debian 13):
-#       the root `scripts/bookworm-root.sh ensure main` builds
-#       ($S2S_BOOKWORM_ROOT chooses it). debian12-backports: the root
-#       `scripts/bookworm-root.sh ensure backports` builds ($S2S_BPO_ROOT
-#       chooses it). Prints the reason on stderr and returns 1 when the
+#       The other release's root is the one `scripts/debian-root.sh
+#       RELEASE ensure` builds, caches and prints (trixie, bookworm,
+#       bookworm-backports; $S2S_TRIXIE_ROOT, $S2S_BOOKWORM_ROOT and
+#       $S2S_BPO_ROOT choose where, used as is when that script is
+#       missing). Prints the reason on stderr and returns 1 when the
 #       release cannot be had here.
 #   peer_root_dir ROOT DIR
 #       Make DIR the test's view of a fresh private directory inside ROOT
@@ -54,39 +52,28 @@ _peer_root_ok() {
 	return 1
 }
 
-# _peer_bookworm_root FLAVOUR VAR VALUE: the Debian 12 root of that flavour
-# (scripts/bookworm-root.sh), or VALUE (the root VAR names) without it
-_peer_bookworm_root() {
-	_pbr=$3
-	if [ -f "$TOP/scripts/bookworm-root.sh" ]; then
-		_pbr=$(sh "$TOP/scripts/bookworm-root.sh" ensure "$1") || {
-			echo "scripts/bookworm-root.sh ensure $1 failed" >&2; return 1; }
+# _peer_other_root SUITE MAJOR VAR VALUE: the root of that suite
+# (scripts/debian-root.sh), or VALUE (the root VAR names) without it
+_peer_other_root() {
+	_por=$4
+	if [ -f "$TOP/scripts/debian-root.sh" ]; then
+		_por=$(sh "$TOP/scripts/debian-root.sh" "$1" ensure) || {
+			echo "scripts/debian-root.sh $1 ensure failed" >&2; return 1; }
 	fi
-	[ -n "$_pbr" ] || { echo "no Debian 12 ($1) root: set $2" >&2; return 1; }
-	_peer_root_ok "$_pbr" 12 || {
-		echo "$_pbr is not a Debian 12 root with the peer servers" >&2; return 1; }
-	echo "$_pbr"
+	[ -n "$_por" ] || { echo "no $1 root: set $3" >&2; return 1; }
+	_peer_root_ok "$_por" "$2" || {
+		echo "$_por is not a Debian $2 root with the peer servers" >&2; return 1; }
+	echo "$_por"
 }
 
 peer_root() {
 	_prt_host=$(peer_host_release)
 	if [ "$1" = "$_prt_host" ]; then echo /; return 0; fi
 	case $1 in
-	debian12)
-		_peer_bookworm_root main S2S_BOOKWORM_ROOT "${S2S_BOOKWORM_ROOT:-}" ;;
-	debian13)
-		_prt_r=${S2S_TRIXIE_ROOT:-}
-		if [ -f "$TOP/scripts/trixie-root.sh" ]; then
-			_prt_r=$(sh "$TOP/scripts/trixie-root.sh" ensure) || {
-				echo "scripts/trixie-root.sh ensure failed" >&2; return 1; }
-		fi
-		[ -n "$_prt_r" ] || {
-			echo "no Debian 13 root: set S2S_TRIXIE_ROOT" >&2; return 1; }
-		_peer_root_ok "$_prt_r" 13 || {
-			echo "$_prt_r is not a Debian 13 root with ejabberd and prosody" >&2; return 1; }
-		echo "$_prt_r" ;;
+	debian12) _peer_other_root bookworm 12 S2S_BOOKWORM_ROOT "${S2S_BOOKWORM_ROOT:-}" ;;
+	debian13) _peer_other_root trixie 13 S2S_TRIXIE_ROOT "${S2S_TRIXIE_ROOT:-}" ;;
 	debian12-backports)
-		_peer_bookworm_root backports S2S_BPO_ROOT "${S2S_BPO_ROOT:-}" ;;
+		_peer_other_root bookworm-backports 12 S2S_BPO_ROOT "${S2S_BPO_ROOT:-}" ;;
 	*)
 		echo "unknown peer release $1" >&2; return 1 ;;
 	esac

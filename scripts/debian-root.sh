@@ -1,54 +1,89 @@
 #!/bin/sh
-# scripts/trixie-root.sh: a cached minimal Debian 13 (trixie) root, for the
-# Debian 13 federation peers of the tests and for `make check-debian13`.
+# scripts/debian-root.sh: cached minimal Debian roots holding the other
+# release's XMPP servers, for the tests' federation peers
+# (tests/peers/roots.sh) and for `make check-debian13`.
 #
-#   sh scripts/trixie-root.sh ensure [PKG...]
-#       Make sure the root exists, is not stale, and holds the peer packages
-#       (and PKG..., installed when missing); print its path.
-#   sh scripts/trixie-root.sh run CMD [ARG...]
+#   sh scripts/debian-root.sh RELEASE ensure [PKG...]
+#       Make sure the root exists, is not stale, and holds RELEASE's peer
+#       packages (and PKG..., installed when missing); print its path.
+#   sh scripts/debian-root.sh RELEASE run CMD [ARG...]
 #       ensure, then run CMD chroot'ed in the root with /proc, /dev,
 #       /dev/pts, /dev/shm and /sys mounted; exits with CMD's status.
-#   sh scripts/trixie-root.sh enter PID | leave PID
-#       Mount /proc, /dev, /dev/pts, /dev/shm and /sys in the root while process PID
-#       lives (for daemons started with a plain chroot); leave PID ends that.
-#       The mounts are shared by every user and unmounted when the last one
-#       leaves or has died, so parallel users never unmount each other's.
-#   sh scripts/trixie-root.sh path
+#   sh scripts/debian-root.sh RELEASE enter PID | leave PID
+#       Mount /proc, /dev, /dev/pts, /dev/shm and /sys in the root while
+#       process PID lives; leave PID ends that. The mounts are shared by
+#       every user and unmounted when the last one leaves or has died, so
+#       parallel users never unmount each other's.
+#   sh scripts/debian-root.sh RELEASE path
 #       Print the root's path; build nothing.
 #
-# The root is ${S2S_TRIXIE_ROOT:-TOP/build/trixie}: `debootstrap
-# --variant=minbase trixie` from the host's own Debian mirror
-# (S2S_TRIXIE_MIRROR overrides), with a policy-rc.d so that no packaged
-# daemon ever starts, and always the packages in PEERS below. The stamp
-# ROOT/.s2sguard-root records how it was made; the root is rebuilt when
-# FORMAT or PEERS changed or it is older than S2S_TRIXIE_MAX_DAYS (7) days,
-# unless someone is using it then (enter/run): a stale root in use is
-# kept. A root without a stamp that is Debian 13 (made by hand, e.g. by
-# `debootstrap --variant=minbase trixie DIR`) is adopted: the packages are
-# added and it is stamped. Every step holds ROOT.lock (flock), so
-# concurrent callers wait for each other. Needs root (debootstrap, chroot).
+# RELEASE and its root (the variable chooses another place):
+#   trixie              Debian 13: ejabberd, Prosody    $S2S_TRIXIE_ROOT
+#                       (default TOP/build/trixie)
+#   bookworm            Debian 12: ejabberd, Prosody    $S2S_BOOKWORM_ROOT
+#                       (default TOP/build/bookworm)
+#   bookworm-backports  Debian 12 with ejabberd from bookworm-backports
+#                       (it would replace a Debian 12 host's own)
+#                                                       $S2S_BPO_ROOT
+#                       (default TOP/build/bookworm-backports)
+# A root is `debootstrap --variant=minbase SUITE` from the host's own
+# Debian mirror ($S2S_DEBIAN_MIRROR overrides), with a policy-rc.d so that
+# no packaged daemon ever starts, and always the release's peer packages.
+# The stamp ROOT/.s2sguard-root records how it was made; the root is
+# rebuilt when FORMAT or the packages changed or it is older than
+# S2S_ROOT_MAX_DAYS (7) days, unless someone is using it then
+# (enter/run): a stale root in use is kept. A root without a stamp that
+# is of the right release (made by hand with debootstrap) is adopted: the
+# packages are added and it is stamped. Every step holds ROOT.lock
+# (flock), so concurrent callers wait for each other. Needs root
+# (debootstrap, chroot, mount).
 # Exit status: 0 done (run: CMD's status), 1 failure, 2 usage.
 set -eu
 
-# Bump FORMAT when the way the root is made changes: every cached root is
-# then rebuilt. A change of PEERS is noticed by itself.
+# Bump FORMAT when the way a root is made changes: every cached root is
+# then rebuilt. A change of the packages is noticed by itself.
 FORMAT=1
-SUITE=trixie
-PEERS="ejabberd erlang-p1-tls prosody lua-sec lua-unbound openssl ca-certificates"
-MAX_DAYS=${S2S_TRIXIE_MAX_DAYS:-7}
-
+MAX_DAYS=${S2S_ROOT_MAX_DAYS:-7}
 TOP=$(cd "$(dirname "$0")/.." && pwd)
-ROOT=${S2S_TRIXIE_ROOT:-$TOP/build/trixie}
 STAMP=.s2sguard-root
 
-die() { echo "trixie-root: $*" >&2; exit 1; }
-note() { echo "trixie-root: $*" >&2; }
-usage() { sed -n '4,17s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+die() { echo "debian-root: $*" >&2; exit 1; }
+note() { echo "debian-root: $*" >&2; }
+usage() { sed -n '5,28s/^# \{0,1\}//p' "$0" >&2; exit 2; }
+
+# release NAME: set SUITE (debootstrap's), TARGET (apt's -t), MAJOR
+# (/etc/debian_version), PEERS and ROOT
+release() {
+	case $1 in
+	trixie)
+		SUITE=trixie TARGET=trixie MAJOR=13 ROOT=${S2S_TRIXIE_ROOT:-$TOP/build/trixie}
+		PEERS="ejabberd erlang-p1-tls prosody lua-sec lua-unbound openssl ca-certificates" ;;
+	bookworm)
+		SUITE=bookworm TARGET=bookworm MAJOR=12 ROOT=${S2S_BOOKWORM_ROOT:-$TOP/build/bookworm}
+		PEERS="ejabberd erlang-p1-tls prosody lua-sec lua-unbound openssl ca-certificates" ;;
+	bookworm-backports)
+		SUITE=bookworm TARGET=bookworm-backports MAJOR=12
+		ROOT=${S2S_BPO_ROOT:-$TOP/build/bookworm-backports}
+		PEERS="ejabberd erlang-p1-tls openssl ca-certificates" ;;
+	*) usage ;;
+	esac
+}
 
 need_root() { [ "$(id -u)" -eq 0 ] || die "$1 needs root (debootstrap, chroot, mount)"; }
 
-# host_mirror: the URI the host's apt takes its Debian main suite from.
-host_mirror() { if [ -n "${S2S_TRIXIE_MIRROR:-}" ]; then echo "$S2S_TRIXIE_MIRROR"; else sh "$TOP/scripts/host-mirror.sh"; fi; }
+# host_mirror: the URI the host's apt takes Debian's main suite from
+# (deb822 .sources first, then one-line .list files).
+host_mirror() {
+	if [ -n "${S2S_DEBIAN_MIRROR:-}" ]; then echo "$S2S_DEBIAN_MIRROR"; return; fi
+	_hm=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '
+		/^[ \t]*$/ { if (uri != "" && main) { print uri; exit } uri = ""; main = 0; next }
+		tolower($1) == "uris:" { uri = $2 }
+		tolower($1) == "suites:" { for (i = 2; i <= NF; i++) if ($i !~ /-/) main = 1 }
+		END { if (uri != "" && main) print uri }' | head -n 1)
+	[ -n "$_hm" ] || _hm=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null |
+		awk '$1 == "deb" && $3 !~ /-/ && $2 ~ /debian\/?$/ { print $2; exit }')
+	echo "${_hm:-http://deb.debian.org/debian}"
+}
 
 # mounted_under DIR: true if anything is mounted at or below DIR.
 mounted_under() {
@@ -101,13 +136,13 @@ leave_locked() {
 }
 
 stamp_text() {
-	printf 'format=%s\nsuite=%s\npackages=%s\n' "$FORMAT" "$SUITE" \
+	printf 'format=%s\nsuite=%s\npackages=%s\n' "$FORMAT" "$TARGET" \
 		"$(printf '%s\n' $PEERS | sort | tr '\n' ' ' | sed 's/ $//')"
 }
 
-is_trixie() {
+is_release() {
 	[ -f "$1/etc/debian_version" ] && [ -x "$1/usr/bin/apt-get" ] &&
-		grep -qE '^(13\.|trixie/)' "$1/etc/debian_version"
+		grep -qE "^($MAJOR\\.|$SUITE/)" "$1/etc/debian_version"
 }
 
 # stale: true if ROOT must be rebuilt (never for a root without a stamp:
@@ -137,6 +172,7 @@ build_root() {
 		die "debootstrap failed, see $ROOT.debootstrap.log"
 	note "debootstrap took $(( $(date +%s) - _t0 )) s"
 	echo "deb $_mirror $SUITE main" > "$_new/etc/apt/sources.list"
+	[ "$TARGET" = "$SUITE" ] || echo "deb $_mirror $TARGET main" >> "$_new/etc/apt/sources.list"
 	policy_rc "$_new"
 	if [ -e "$ROOT" ]; then
 		_old=$ROOT.old.$$
@@ -150,7 +186,8 @@ build_root() {
 	mv "$_new" "$ROOT"
 }
 
-# install_missing PKG...: apt-get install whatever of PKG... is not installed.
+# install_missing PKG...: apt-get install (from TARGET) whatever of PKG...
+# is not installed.
 install_missing() {
 	_miss=""
 	for _pk in "$@"; do
@@ -164,9 +201,10 @@ install_missing() {
 	enter_locked $$
 	_rc=0
 	chroot "$ROOT" env DEBIAN_FRONTEND=noninteractive LC_ALL=C.UTF-8 sh -c '
+		t=$1; shift
 		apt-get -o DPkg::Lock::Timeout=900 update -q >/dev/null &&
-		apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends "$@" >/dev/null
-	' sh $_miss || _rc=$?
+		apt-get -o DPkg::Lock::Timeout=900 install -y -q --no-install-recommends -t "$t" "$@" >/dev/null
+	' sh "$TARGET" $_miss || _rc=$?
 	leave_locked $$
 	[ "$_rc" -eq 0 ] || die "apt-get install$_miss failed in $ROOT (exit $_rc)"
 	note "package install took $(( $(date +%s) - _t0 )) s"
@@ -174,8 +212,8 @@ install_missing() {
 
 # ensure_locked PKG...: with ROOT.lock held.
 ensure_locked() {
-	if [ -e "$ROOT" ] && ! is_trixie "$ROOT"; then
-		[ -f "$ROOT/$STAMP" ] || die "$ROOT exists and is not a Debian 13 root; remove it or set S2S_TRIXIE_ROOT"
+	if [ -e "$ROOT" ] && ! is_release "$ROOT"; then
+		[ -f "$ROOT/$STAMP" ] || die "$ROOT exists and is not a Debian $MAJOR root; remove it or choose another place"
 		note "$ROOT is broken, rebuilding"; build_root
 	elif [ ! -e "$ROOT" ]; then
 		build_root
@@ -201,8 +239,10 @@ lock() {
 }
 unlock() { exec 9>&-; }
 
-cmd=${1:-}
-[ $# -gt 0 ] && shift
+[ $# -ge 2 ] || usage
+release "$1"
+cmd=$2
+shift 2
 case $cmd in
 path) echo "$ROOT" ;;
 ensure)
@@ -226,7 +266,7 @@ enter|leave)
 	lock
 	if [ "$cmd" = enter ]; then
 		kill -0 "$1" 2>/dev/null || die "enter: no process $1"
-		is_trixie "$ROOT" || die "$ROOT is not a Debian 13 root (run ensure first)"
+		is_release "$ROOT" || die "$ROOT is not a Debian $MAJOR root (run ensure first)"
 		enter_locked "$1"
 	else
 		leave_locked "$1"
