@@ -30,10 +30,12 @@
 . "$TOP/tests/peers/ejabberd.sh"
 . "$TOP/tests/peers/prosody.sh"
 . "$TOP/tests/peers/unbound.sh"
+. "$TOP/tests/peers/dialback.sh"
 need_cmd unbound drill python3
 P=$(pki)
 
 dns=$(free_port) home=$(free_port)
+DB_DNS=$dns
 z=$T/zone
 dns_xmpp_peer "$z" xmpp.example.test "$home" - localhost
 for p in ej-required ej-trusted ej-denied pr-secure; do
@@ -60,57 +62,27 @@ say "our server: prosody $hv; peers: ejabberd $ev, prosody $(prosody_version "$T
 case $hv in 0.12.*) ;; *) fail "our Prosody is $hv, not Debian 12's 0.12" ;; esac
 case $ev in 23.01*) ;; *) fail "the ejabberd is $ev, not Debian 12's 23.01" ;; esac
 
-# verdict PEER: what the probe says, with the chain our server presents
-verdict() {
-	s2sguard-probe --from xmpp.example.test --ca-file "$P/root.pem" \
-		--resolver "127.0.0.1@$dns" --timeout 10 --json \
-		--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" \
-		"$1" > "$T/$1.json" || true
-	python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["probes"][0]; print(p["verdict"])' \
-		"$T/$1.json"
-}
-# delivered HOMEDIR PEER: does a ping from our server get its pong?
-delivered() {
-	prosody_ctl "$1" shell "xmpp:ping('xmpp.example.test', '$2', 15)" > "$T/ping.out" 2>&1 || true
-	if grep -q pong "$T/ping.out"; then echo delivered; else echo "not delivered"; fi
-}
-
 : > "$T/table"
-check() {
-	_peer=$1 _want_v=$2 _want_d=$3
-	_v=$(verdict "$_peer")
-	_d=$(delivered "$T/h" "$_peer")
-	printf '%-24s %-20s %s\n' "$_peer" "$_v" "$_d" >> "$T/table"
-	say "$_peer: probe says $_v; the real ping was $_d"
-	[ "$_d" = "$_want_d" ] || fail "$_peer: ping $_d, expected $_want_d: $(cat "$T/ping.out")"
-	[ "$_v" = "$_want_v" ] || fail "$_peer: probe says $_v, expected $_want_v: $(cat "$T/$_peer.json")"
-}
-
-check ej-required.peer.test dialback-only delivered
+dialback_check "$T/h" ej-required ej-required.peer.test dialback-only delivered
 ejabberd_wait_log "$T/ej1" 'Accepted inbound s2s dialback authentication xmpp.example.test -> ej-required.peer.test' ||
 	fail "ejabberd did not log the dialback it accepted"
 assert_grep '"result": "invalid"' "$T/ej-required.peer.test.json"
 
-check ej-trusted.peer.test rejected "not delivered"
+dialback_check "$T/h" ej-trusted ej-trusted.peer.test rejected "not delivered"
 assert_grep 'mod_s2s_dialback.*removed|removed.*mod_s2s_dialback' "$(ejabberd_log "$T/ej2")"
 
-check ej-denied.peer.test dialback-refused "not delivered"
+dialback_check "$T/h" ej-denied ej-denied.peer.test dialback-refused "not delivered"
 assert_grep '"condition": "forbidden"' "$T/ej-denied.peer.test.json"
 ejabberd_wait_log "$T/ej3" 'Failed inbound s2s dialback authentication xmpp.example.test -> ej-denied.peer.test.*forbidden' ||
 	fail "ejabberd did not log the dialback it refused"
 
-check pr-secure.peer.test accepted delivered
+dialback_check "$T/h" pr-secure pr-secure.peer.test accepted delivered
 
 # our server without dialback: the peer offers it, the callback finds none
 prosody_stop "$T/h"
 prosody_start "$T/h2" xmpp.example.test "$home" --release debian12 --dns "$dns" \
 	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key"
-v=$(verdict ej-required.peer.test)
-d=$(delivered "$T/h2" ej-required.peer.test)
-printf '%-24s %-20s %s\n' "ej-required (no db home)" "$v" "$d" >> "$T/table"
-say "ej-required.peer.test, our server without dialback: probe says $v; the real ping was $d"
-[ "$d" = "not delivered" ] || fail "ping without dialback at home got through"
-[ "$v" = dialback-unverified ] || fail "without dialback at home: $(cat "$T/ej-required.peer.test.json")"
+dialback_check "$T/h2" "ej-required (no db home)" ej-required.peer.test dialback-unverified "not delivered"
 
 sed 's/^/    /' "$T/table"
 say "the probe's dialback verdicts match what the servers did"

@@ -44,10 +44,12 @@
 . "$TOP/tests/peers/ejabberd.sh"
 . "$TOP/tests/peers/prosody.sh"
 . "$TOP/tests/peers/unbound.sh"
+. "$TOP/tests/peers/dialback.sh"
 need_cmd unbound drill python3
 P=$(pki)
 
 dns=$(free_port) home=$(free_port)
+DB_DNS=$dns
 port_ej12_required=$(free_port) port_ej12_trusted=$(free_port)
 port_ej12_denied=$(free_port) port_pr13_secure=$(free_port)
 port_ej13_required=$(free_port)
@@ -83,50 +85,25 @@ case $pv in 13.*) ;; *) fail "the Prosody peer is $pv, not Prosody 13" ;; esac
 case $e12 in 23.01*) ;; *) fail "Debian 12's ejabberd is $e12, not 23.01" ;; esac
 case $e13 in 24.12*+deb13u*) ;; *) fail "Debian 13's ejabberd is $e13, not 24.12+deb13u" ;; esac
 
-# verdict PEER: what the probe says, with the chain our server presents
-verdict() {
-	s2sguard-probe --from xmpp.example.test --ca-file "$P/root.pem" \
-		--resolver "127.0.0.1@$dns" --timeout 10 --json \
-		--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key" \
-		"$1" > "$T/$1.json" || true
-	python3 -c 'import json,sys; p=json.load(open(sys.argv[1]))["probes"][0]; print(p["verdict"])' \
-		"$T/$1.json"
-}
-# delivered HOMEDIR PEER: does a ping from our server get its pong?
-delivered() {
-	prosody_ctl "$1" shell "xmpp:ping('xmpp.example.test', '$2', 15)" > "$T/ping.out" 2>&1 || true
-	if grep -q 'pong from' "$T/ping.out"; then echo delivered; else echo "not delivered"; fi
-}
-
 : > "$T/table"
-# check HOMEDIR LABEL PEER VERDICT DELIVERY
-check() {
-	_v=$(verdict "$3")
-	_d=$(delivered "$1" "$3")
-	printf '%-28s %-20s %s\n' "$2" "$_v" "$_d" >> "$T/table"
-	say "$2: probe says $_v; the real ping was $_d"
-	[ "$_d" = "$5" ] || fail "$2: ping $_d, expected $5: $(cat "$T/ping.out")"
-	[ "$_v" = "$4" ] || fail "$2: probe says $_v, expected $4: $(cat "$T/$3.json")"
-}
-
-check "$T/h" ej12-required ej12-required.peer.test dialback-only delivered
+dialback_check "$T/h" ej12-required ej12-required.peer.test dialback-only delivered
 ejabberd_wait_log "$T/e1" 'Accepted inbound s2s dialback authentication xmpp.example.test -> ej12-required.peer.test' ||
 	fail "ejabberd 23.01 did not log the dialback it accepted"
 assert_grep '"result": "invalid"' "$T/ej12-required.peer.test.json"
 
-check "$T/h" ej12-trusted ej12-trusted.peer.test rejected "not delivered"
+dialback_check "$T/h" ej12-trusted ej12-trusted.peer.test rejected "not delivered"
 assert_grep 'mod_s2s_dialback.*removed|removed.*mod_s2s_dialback' "$(ejabberd_log "$T/e2")"
 assert_no_grep '"dialback": true' "$T/ej12-trusted.peer.test.json"
 
-check "$T/h" ej12-denied ej12-denied.peer.test dialback-refused "not delivered"
+dialback_check "$T/h" ej12-denied ej12-denied.peer.test dialback-refused "not delivered"
 assert_grep '"condition": "forbidden"' "$T/ej12-denied.peer.test.json"
 ejabberd_wait_log "$T/e3" 'Failed inbound s2s dialback authentication xmpp.example.test -> ej12-denied.peer.test.*forbidden' ||
 	fail "ejabberd 23.01 did not log the dialback it refused"
 
-check "$T/h" pr13-secure pr13-secure.peer.test accepted delivered
+dialback_check "$T/h" pr13-secure pr13-secure.peer.test accepted delivered
 assert_grep 'Accepting SASL EXTERNAL identity from xmpp.example.test' "$(prosody_log "$T/p")"
 
-check "$T/h" ej13-required ej13-required.peer.test accepted delivered
+dialback_check "$T/h" ej13-required ej13-required.peer.test accepted delivered
 ejabberd_wait_log "$T/e4" 'Accepted inbound s2s EXTERNAL authentication xmpp.example.test -> ej13-required.peer.test' ||
 	fail "ejabberd 24.12 did not log the SASL EXTERNAL it accepted"
 
@@ -135,9 +112,9 @@ ejabberd_wait_log "$T/e4" 'Accepted inbound s2s EXTERNAL authentication xmpp.exa
 prosody_stop "$T/h"
 prosody_start "$T/h2" xmpp.example.test "$home" --release debian13 --dns "$dns" \
 	--cert "$P/leaf-server.fullchain.pem" --key "$P/leaf-server.key"
-check "$T/h2" "ej12-required (no db home)" ej12-required.peer.test dialback-unverified "not delivered"
+dialback_check "$T/h2" "ej12-required (no db home)" ej12-required.peer.test dialback-unverified "not delivered"
 assert_grep '"condition": "remote-server-not-found"' "$T/ej12-required.peer.test.json"
-check "$T/h2" "ej13-required (no db home)" ej13-required.peer.test accepted delivered
+dialback_check "$T/h2" "ej13-required (no db home)" ej13-required.peer.test accepted delivered
 
 sed 's/^/    /' "$T/table"
 say "the probe's dialback verdicts match what the servers did, with Prosody 13 at home"
