@@ -200,4 +200,6 @@ package-check:
 clean:
 	rm -rf --one-file-system build
 
--include $(shell find build -path 'build/trixie*' -prune -o -name '*.d' -type f -print 2>/dev/null)
+# the compiler's dependency files, only where the rules above write them
+# (build/ also holds the Debian roots and the package build trees)
+-include $(shell find build/obj build/asan -name '*.d' -type f -print 2>/dev/null)
