@@ -295,6 +295,24 @@ fsat_write_new(int at, const char *name, const char *what, const void *data, siz
 	return rc;
 }
 
+/* Rename the temporary TMP over NAME (TMP is removed if that fails), then
+ * make the rename durable with an fsync of the directory. */
+static int
+rename_into(int at, const char *tmp, const char *name, const char *what,
+    struct s2s_err *err)
+{
+	int rc;
+
+	if (renameat(at, tmp, at, name) == -1) {
+		rc = err_set(err, S2S_EIO, "%s: rename: %s", what, strerror(errno));
+		unlinkat(at, tmp, 0);
+		return rc;
+	}
+	if (fsync(at) == -1)
+		return err_set(err, S2S_EIO, "%s: fsync of its directory: %s", what, strerror(errno));
+	return 0;
+}
+
 int
 fsat_write_atomic(int at, const char *name, const char *what, const void *data, size_t len,
     uid_t uid, gid_t gid, mode_t mode, struct s2s_err *err)
@@ -314,14 +332,7 @@ fsat_write_atomic(int at, const char *name, const char *what, const void *data, 
 	}
 	if (rc != 0)
 		return rc;
-	if (renameat(at, tmp, at, name) == -1) {
-		rc = err_set(err, S2S_EIO, "%s: rename: %s", what, strerror(errno));
-		unlinkat(at, tmp, 0);
-		return rc;
-	}
-	if (fsync(at) == -1)
-		return err_set(err, S2S_EIO, "%s: fsync of its directory: %s", what, strerror(errno));
-	return 0;
+	return rename_into(at, tmp, name, what, err);
 }
 
 int
@@ -329,7 +340,7 @@ fsat_link_swap(int at, const char *name, const char *what, const char *target,
     struct s2s_err *err)
 {
 	char prefix[300], tmp[320];
-	int i, rc;
+	int i;
 
 	what = name_of(what, name);
 	if (snprintf(prefix, sizeof(prefix), ".%s.s2sguard-", name) >= (int)sizeof(prefix))
@@ -344,14 +355,7 @@ fsat_link_swap(int at, const char *name, const char *what, const char *target,
 	}
 	if (i == FSAT_TRIES)
 		return err_set(err, S2S_EIO, "%s: no free temporary name", what);
-	if (renameat(at, tmp, at, name) == -1) {
-		rc = err_set(err, S2S_EIO, "%s: rename: %s", what, strerror(errno));
-		unlinkat(at, tmp, 0);
-		return rc;
-	}
-	if (fsync(at) == -1)
-		return err_set(err, S2S_EIO, "%s: fsync of its directory: %s", what, strerror(errno));
-	return 0;
+	return rename_into(at, tmp, name, what, err);
 }
 
 int
