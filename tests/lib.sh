@@ -137,8 +137,9 @@ as_user() {
 #   EJ_ACCEPTED_NEW  a chain it accepts that the other rule refuses:
 #                    leaf-client (client purpose) or leaf-server (server)
 #   EJ_REFUSAL       its words, the same on both: the probe's "reason"
-# Tests that meant "the renewal ejabberd refuses" use EJ_REFUSED, so that
-# the same test holds the regression on Debian 12 and 13.
+# Only tests about the host's own ejabberd use these (20, 22, 69). A test
+# that needs a peer refusing a serverAuth-only renewal starts Debian 12's
+# ejabberd instead (ejabberd_start --release debian12), on either host.
 ej_purpose() {
 	_ejv=$(dpkg-query -W -f='${Version}' ejabberd 2>/dev/null) || _ejv=""
 	case $_ejv in
