@@ -27,6 +27,8 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 [ "$(id -u)" -eq 0 ] || { echo "check-debian13: needs root (debootstrap, chroot, mount)" >&2; exit 1; }
+command -v unshare >/dev/null && command -v ip >/dev/null ||
+	{ echo "check-debian13: needs unshare (util-linux) and ip (iproute2)" >&2; exit 1; }
 
 t0=$(date +%s)
 root=$(sh scripts/debian-root.sh trixie ensure make debootstrap) || exit 1
@@ -56,8 +58,6 @@ offline="make check"
 if [ "${S2S_CHECK13:-}" = build ]; then
 	online="make deps DEPS_FLAGS=--build" offline="make all unit"
 fi
-command -v unshare >/dev/null && command -v ip >/dev/null ||
-	{ echo "check-debian13: needs unshare (util-linux) and ip (iproute2)" >&2; exit 1; }
 
 # inside [--offline] CMD: run the shell command CMD in /srv/s2sguard of the
 # root, with a clean environment; --offline in a new network namespace
